@@ -1,0 +1,46 @@
+import re
+
+from django import forms
+from django.contrib.auth.forms import UserCreationForm
+
+from accounts.models import User
+
+PHONE_RE = re.compile(r"^\+?[0-9]{10,15}$")
+
+
+class SignupForm(UserCreationForm):
+    full_name = forms.CharField(max_length=150, label="Full name")
+    email = forms.EmailField(max_length=254, label="Email")
+    phone = forms.CharField(
+        max_length=20,
+        label="Mobile number",
+        help_text="10 digits, or with the country code, e.g. +919876543210.",
+    )
+
+    class Meta:
+        model = User
+        fields = ["username", "full_name", "email", "phone"]
+
+    def clean_full_name(self):
+        name = " ".join(self.cleaned_data["full_name"].split())
+        if not name:
+            raise forms.ValidationError("Enter your full name.")
+        return name
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError(
+                "An account with this email already exists. Log in or reset "
+                "your password."
+            )
+        return email
+
+    def clean_phone(self):
+        phone = re.sub(r"[\s-]", "", self.cleaned_data["phone"])
+        if not PHONE_RE.match(phone):
+            raise forms.ValidationError(
+                "Enter a valid mobile number: 10 to 15 digits, optionally "
+                "starting with +."
+            )
+        return phone

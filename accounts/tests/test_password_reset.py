@@ -1,0 +1,42 @@
+import re
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_emails_a_working_reset_link(client, student):
+    response = client.post(reverse("accounts:password_reset"), {"email": student.email})
+    assert response["Location"] == reverse("accounts:password_reset_done")
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [student.email]
+    assert "Reset your password" in message.subject
+    assert message.alternatives and message.alternatives[0][1] == "text/html"
+    link = re.search(r"https?://[^/]+(/accounts/password/reset/\S+/)", message.body)
+    assert link
+    response = client.get(link.group(1), follow=True)
+    assert "Choose a new password" in response.content.decode()
+    set_url = response.redirect_chain[-1][0]
+    response = client.post(
+        set_url,
+        {"new_password1": "Fresh-Start-2026!", "new_password2": "Fresh-Start-2026!"},
+    )
+    assert response["Location"] == reverse("accounts:password_reset_complete")
+    student.refresh_from_db()
+    assert student.check_password("Fresh-Start-2026!")
+
+
+def test_it_says_the_same_for_unknown_addresses(client):
+    response = client.post(
+        reverse("accounts:password_reset"), {"email": "nobody@example.com"}
+    )
+    assert response["Location"] == reverse("accounts:password_reset_done")
+    assert mail.outbox == []
+
+
+def test_a_bad_token_shows_an_expired_page(client, student):
+    response = client.get("/accounts/password/reset/MQ/bad-token/")
+    assert "This link has expired" in response.content.decode()

@@ -1,0 +1,240 @@
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
+
+from portal.storage import delete_file_on_commit, private_storage
+
+
+class InterviewCourse(models.Model):
+    title = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=140, unique=True)
+    description = models.TextField(blank=True)
+    fee = models.DecimalField(
+        "fee (INR)",
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("200.00"),
+        validators=[MinValueValidator(Decimal("1.00"))],
+    )
+    duration_minutes = models.PositiveSmallIntegerField(
+        default=30, validators=[MinValueValidator(5), MaxValueValidator(240)]
+    )
+    is_active = models.BooleanField("active", default=True)
+    display_order = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["display_order", "title"]
+        indexes = [models.Index(fields=["is_active", "display_order", "title"])]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def duration(self):
+        return timedelta(minutes=self.duration_minutes)
+
+
+class InterviewQuestion(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    course = models.ForeignKey(
+        InterviewCourse, on_delete=models.CASCADE, related_name="questions"
+    )
+    text = models.TextField()
+    order = models.PositiveSmallIntegerField(default=0)
+    preparation_seconds = models.PositiveSmallIntegerField(
+        default=30, validators=[MaxValueValidator(600)]
+    )
+    max_answer_seconds = models.PositiveSmallIntegerField(
+        default=120, validators=[MinValueValidator(10), MaxValueValidator(1800)]
+    )
+
+    class Meta:
+        ordering = ["course", "order", "id"]
+
+    def __str__(self):
+        return self.text[:60]
+
+
+class RequestStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SCHEDULED = "scheduled", "Scheduled"
+    REJECTED = "rejected", "Rejected"
+    CANCELLED = "cancelled", "Cancelled"
+    COMPLETED = "completed", "Completed"
+    MISSED = "missed", "Missed"
+
+
+OPEN_REQUEST_STATUSES = [RequestStatus.PENDING, RequestStatus.SCHEDULED]
+# A request in one of these states uses up its payment.
+PAYMENT_USING_STATUSES = [
+    RequestStatus.PENDING,
+    RequestStatus.SCHEDULED,
+    RequestStatus.COMPLETED,
+    RequestStatus.MISSED,
+]
+
+
+class ReviewResult(models.TextChoices):
+    PASS = "pass", "Pass"
+    NEEDS_WORK = "needs_work", "Needs work"
+
+
+class InterviewRequest(models.Model):
+    """A student's request for an interview slot, and then the interview itself."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="interview_requests",
+    )
+    course = models.ForeignKey(
+        InterviewCourse, on_delete=models.PROTECT, related_name="interview_requests"
+    )
+    payment = models.ForeignKey(
+        "payments.Payment", on_delete=models.PROTECT, related_name="interview_requests"
+    )
+    preferred_at = models.DateTimeField("preferred time")
+    notes = models.TextField(max_length=1000, blank=True)
+    status = models.CharField(
+        max_length=16, choices=RequestStatus.choices, default=RequestStatus.PENDING
+    )
+    scheduled_at = models.DateTimeField(null=True, blank=True)
+    message_to_student = models.TextField(max_length=1000, blank=True)
+    rejection_reason = models.TextField(max_length=1000, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    consent_given_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    # The review of a completed interview.
+    overall_rating = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    result = models.CharField(max_length=16, choices=ReviewResult.choices, blank=True)
+    feedback = models.TextField(max_length=5000, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "course"],
+                condition=Q(status__in=OPEN_REQUEST_STATUSES),
+                name="one_open_request_per_student_course",
+                violation_error_message=(
+                    "You already have an open interview request for this course."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["payment"],
+                condition=Q(status__in=PAYMENT_USING_STATUSES),
+                name="one_interview_per_payment",
+                violation_error_message="This payment has already been used.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["status", "scheduled_at"]),
+            models.Index(fields=["student", "course", "created_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.course} for {self.student}"
+
+    @property
+    def ends_at(self):
+        if self.scheduled_at is None:
+            return None
+        return self.scheduled_at + self.course.duration
+
+
+class RequestEvent(models.Model):
+    """The audit trail of an interview request: who changed what, when and why."""
+
+    request = models.ForeignKey(
+        InterviewRequest, on_delete=models.CASCADE, related_name="events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    from_status = models.CharField(max_length=16, choices=RequestStatus.choices)
+    to_status = models.CharField(max_length=16, choices=RequestStatus.choices)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.from_status} -> {self.to_status}"
+
+
+class Answer(models.Model):
+    """One recorded answer to one question of an interview."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    request = models.ForeignKey(
+        InterviewRequest, on_delete=models.CASCADE, related_name="answers"
+    )
+    question = models.ForeignKey(
+        InterviewQuestion, on_delete=models.PROTECT, related_name="answers"
+    )
+    file = models.FileField(storage=private_storage, max_length=200)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveBigIntegerField(default=0)
+    duration_seconds = models.FloatField(null=True, blank=True)
+    rating = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    comment = models.TextField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["question__order", "created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "question"], name="one_answer_per_question"
+            )
+        ]
+
+    def __str__(self):
+        return f"Answer to {self.question}"
+
+
+@receiver(post_delete, sender=Answer)
+def _delete_answer_file(sender, instance, **kwargs):
+    delete_file_on_commit(instance.file)

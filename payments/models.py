@@ -1,0 +1,107 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
+
+from portal.storage import delete_file_on_commit, private_storage
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING_VERIFICATION = "pending_verification", "Pending verification"
+    COMPLETED = "completed", "Completed"
+    REJECTED = "rejected", "Rejected"
+
+
+class Payment(models.Model):
+    """A student's UPI payment of a course fee, with its proof, awaiting an approver.
+
+    A payment is *live* while it is pending verification, or completed and not yet
+    consumed by a finished interview; a student has at most one live payment per
+    course (a database constraint). "Not paid" is the absence of a live payment.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    reference = models.CharField(max_length=16, unique=True, editable=False)
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="payments"
+    )
+    course = models.ForeignKey(
+        "interviews.InterviewCourse", on_delete=models.PROTECT, related_name="payments"
+    )
+    amount = models.DecimalField("amount (INR)", max_digits=8, decimal_places=2)
+    utr = models.CharField("UTR", max_length=12, unique=True)
+    proof = models.FileField(storage=private_storage, max_length=200)
+    proof_sha256 = models.CharField(max_length=64, db_index=True)
+    status = models.CharField(
+        max_length=24,
+        choices=PaymentStatus.choices,
+        default=PaymentStatus.PENDING_VERIFICATION,
+    )
+    remarks = models.TextField(max_length=1000, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    # Set when the interview this payment paid for is completed.
+    consumed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField("submitted", auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "course"],
+                condition=Q(status="pending_verification")
+                | Q(status="completed", consumed_at__isnull=True),
+                name="one_live_payment_per_student_course",
+                violation_error_message=(
+                    "You already have a payment for this course that is pending "
+                    "verification or completed."
+                ),
+            )
+        ]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["student", "course", "created_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} ({self.get_status_display()})"
+
+
+class PaymentEvent(models.Model):
+    """The audit trail of a payment: who decided what, when, and with which remarks."""
+
+    payment = models.ForeignKey(
+        Payment, on_delete=models.CASCADE, related_name="events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    from_status = models.CharField(max_length=24, choices=PaymentStatus.choices)
+    to_status = models.CharField(max_length=24, choices=PaymentStatus.choices)
+    remarks = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.from_status} -> {self.to_status}"
+
+
+@receiver(post_delete, sender=Payment)
+def _delete_proof_file(sender, instance, **kwargs):
+    delete_file_on_commit(instance.proof)

@@ -1,0 +1,55 @@
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(env_overrides, *args):
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}
+        and not k.startswith("SECURE_")
+        and not k.endswith("_COOKIE_SECURE")
+    }
+    env.update(env_overrides, DJANGO_SETTINGS_MODULE="portal.settings")
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_refuses_the_development_secret_key():
+    from portal.settings import DEVELOPMENT_SECRET_KEY
+
+    result = _run({"DEBUG": "False", "SECRET_KEY": DEVELOPMENT_SECRET_KEY}, "check")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_a_missing_secret_key():
+    result = _run({"DEBUG": "False"}, "check")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_deploy_check_passes_with_only_the_three_settings():
+    result = _run(
+        {
+            "DEBUG": "False",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": "portal.example.com",
+        },
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from interviews import views as interview_views
+from portal import views
+
+admin.site.site_header = "Video Interview Portal: approval console"
+admin.site.site_title = "Approval console"
+admin.site.index_title = "What waits for you"
+
+urlpatterns = [
+    path("", interview_views.dashboard, name="dashboard"),
+    path("health", views.health, name="health"),
+    path("accounts/", include("accounts.urls")),
+    path("", include("payments.urls")),
+    path("", include("interviews.urls")),
+    path("admin/", admin.site.urls),
+]
+# MEDIA_ROOT is deliberately not routed: uploads are served only by
+# permission-checked views in the payments and interviews apps.
+
+handler400 = "portal.views.bad_request"
+handler403 = "portal.views.permission_denied"
+handler404 = "portal.views.page_not_found"
+handler500 = "portal.views.server_error"

@@ -1,0 +1,90 @@
+import logging
+import time
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpResponseServerError, JsonResponse
+from django.shortcuts import render
+from django.template import loader
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+logger = logging.getLogger(__name__)
+STARTED_AT = time.monotonic()
+
+
+@never_cache
+@require_GET
+def health(request):
+    database = {"vendor": connection.vendor}
+    try:
+        with connection.cursor() as cursor:
+            started = time.perf_counter()
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        database["status"] = "ok"
+        database["latency_ms"] = round((time.perf_counter() - started) * 1000, 2)
+        healthy = True
+    except Exception as exc:  # any driver error means "unavailable"
+        logger.warning("health: database unavailable: %s", type(exc).__name__)
+        database["status"] = "unavailable"
+        database["error"] = type(exc).__name__
+        healthy = False
+    body = {
+        "status": "ok" if healthy else "unavailable",
+        "timestamp": timezone.now().isoformat(),
+        "uptime_seconds": round(time.monotonic() - STARTED_AT, 1),
+        "database": database,
+        "version": settings.VERSION,
+    }
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+def _error_page(request, status, title, message):
+    return render(
+        request,
+        "error.html",
+        {"status": status, "title": title, "message": message},
+        status=status,
+    )
+
+
+def bad_request(request, exception=None):
+    return _error_page(
+        request, 400, "Bad request", "The request could not be understood."
+    )
+
+
+def permission_denied(request, exception=None):
+    return _error_page(
+        request,
+        403,
+        "You do not have access to this page",
+        "If you think you should, log in with the right account.",
+    )
+
+
+def page_not_found(request, exception=None):
+    return _error_page(
+        request,
+        404,
+        "Page not found",
+        "The page you asked for does not exist or is not yours to see.",
+    )
+
+
+def server_error(request):
+    # No template context processors that touch the database: it may be down.
+    template = loader.get_template("500.html")
+    return HttpResponseServerError(template.render({}))
+
+
+def csrf_failure(request, reason=""):
+    return _error_page(
+        request,
+        403,
+        "Your form expired",
+        "For your security the form could not be accepted. Go back, reload the "
+        "page and try again.",
+    )
