@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
+from django.utils import timezone
 
 from portal.storage import delete_file_on_commit, private_storage
 
@@ -174,6 +175,28 @@ class InterviewRequest(models.Model):
         if self.scheduled_at is None:
             return None
         return self.scheduled_at + self.course.duration
+
+    @property
+    def room_opens_at(self):
+        if self.scheduled_at is None:
+            return None
+        early = timedelta(minutes=settings.INTERVIEW_EARLY_ENTRY_MINUTES)
+        return self.scheduled_at - early
+
+    @property
+    def room_closes_at(self):
+        if self.scheduled_at is None:
+            return None
+        grace = timedelta(minutes=settings.INTERVIEW_GRACE_MINUTES)
+        return self.ends_at + grace
+
+    def room_is_open(self, now=None):
+        """The interview room is open from a little before the start until the end
+        of the interview's duration plus a grace period."""
+        if self.status != RequestStatus.SCHEDULED or self.scheduled_at is None:
+            return False
+        now = now or timezone.now()
+        return self.room_opens_at <= now < self.room_closes_at
 
 
 class RequestEvent(models.Model):

@@ -1,10 +1,11 @@
 import uuid
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
+from django.utils import timezone
 
 from portal.storage import delete_file_on_commit, private_storage
 
@@ -75,6 +76,54 @@ class Payment(models.Model):
 
     def __str__(self):
         return f"{self.reference} ({self.get_status_display()})"
+
+    @property
+    def is_live(self):
+        return self.status == PaymentStatus.PENDING_VERIFICATION or (
+            self.status == PaymentStatus.COMPLETED and self.consumed_at is None
+        )
+
+    def approve(self, by, remarks=""):
+        """Mark a pending payment completed. Returns False if it was already decided."""
+        return self._decide(PaymentStatus.COMPLETED, by, remarks)
+
+    def reject(self, by, remarks):
+        """Mark a pending payment rejected. Returns False if it was already decided."""
+        if not remarks.strip():
+            raise ValueError("Rejecting a payment requires remarks.")
+        return self._decide(PaymentStatus.REJECTED, by, remarks)
+
+    def _decide(self, to_status, by, remarks):
+        now = timezone.now()
+        with transaction.atomic():
+            won = Payment.objects.filter(
+                pk=self.pk, status=PaymentStatus.PENDING_VERIFICATION
+            ).update(
+                status=to_status,
+                remarks=remarks.strip(),
+                reviewed_by=by,
+                reviewed_at=now,
+                updated_at=now,
+            )
+            if won:
+                PaymentEvent.objects.create(
+                    payment=self,
+                    actor=by,
+                    from_status=PaymentStatus.PENDING_VERIFICATION,
+                    to_status=to_status,
+                    remarks=remarks.strip(),
+                )
+        self.refresh_from_db()
+        return bool(won)
+
+    def mark_consumed(self):
+        """The interview this payment paid for is done; the student may pay again."""
+        now = timezone.now()
+        return bool(
+            Payment.objects.filter(
+                pk=self.pk, status=PaymentStatus.COMPLETED, consumed_at__isnull=True
+            ).update(consumed_at=now, updated_at=now)
+        )
 
 
 class PaymentEvent(models.Model):
