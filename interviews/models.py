@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
@@ -189,6 +189,30 @@ class InterviewRequest(models.Model):
             return None
         grace = timedelta(minutes=settings.INTERVIEW_GRACE_MINUTES)
         return self.ends_at + grace
+
+    def _transition(self, from_statuses, to_status, by=None, note="", **fields):
+        """Move to `to_status` if the row is still in one of `from_statuses`.
+
+        One conditional UPDATE inside a transaction, plus an audit entry when it
+        wins. Returns whether this call made the change; concurrent callers lose.
+        Every status change of a request goes through here.
+        """
+        previous = self.status if self.status in from_statuses else from_statuses[0]
+        now = timezone.now()
+        with transaction.atomic():
+            won = InterviewRequest.objects.filter(
+                pk=self.pk, status__in=from_statuses
+            ).update(status=to_status, updated_at=now, **fields)
+            if won:
+                RequestEvent.objects.create(
+                    request=self,
+                    actor=by,
+                    from_status=previous,
+                    to_status=to_status,
+                    note=note,
+                )
+        self.refresh_from_db()
+        return bool(won)
 
     def room_is_open(self, now=None):
         """The interview room is open from a little before the start until the end
