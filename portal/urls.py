@@ -11,6 +11,7 @@ admin.site.index_title = "What waits for you"
 urlpatterns = [
     path("", interview_views.dashboard, name="dashboard"),
     path("health", views.health, name="health"),
+    path("ping", views.ping, name="ping"),
     path("accounts/", include("accounts.urls")),
     path("", include("payments.urls")),
     path("", include("interviews.urls")),

@@ -3,7 +3,7 @@ import time
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpResponseServerError, JsonResponse
+from django.http import HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.utils import timezone
@@ -39,6 +39,12 @@ def health(request):
         "version": settings.VERSION,
     }
     return JsonResponse(body, status=200 if healthy else 503)
+
+
+@require_GET
+def ping(request):
+    """The benchmark baseline: all the middleware, no database, no template."""
+    return HttpResponse("pong", content_type="text/plain")
 
 
 def _error_page(request, status, title, message):
