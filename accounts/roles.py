@@ -16,6 +16,10 @@ APPROVER_PERMISSIONS = [
     ("interviews", "view_requestevent"),
     ("interviews", "view_answer"),
     ("interviews", "change_answer"),
+    ("interviews", "view_interviewtoreview"),
+    ("interviews", "change_interviewtoreview"),
+    ("interviews", "view_missedinterview"),
+    ("interviews", "change_missedinterview"),
 ]
 
 

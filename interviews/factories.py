@@ -1,8 +1,18 @@
+from datetime import timedelta
 from decimal import Decimal
 
 import factory
+from django.core.files.base import ContentFile
+from django.utils import timezone
 
-from interviews.models import InterviewCourse, InterviewQuestion
+from interviews.models import (
+    Answer,
+    InterviewCourse,
+    InterviewQuestion,
+    InterviewRequest,
+    RequestStatus,
+)
+from portal.storage import unguessable_name
 
 
 class InterviewCourseFactory(factory.django.DjangoModelFactory):
@@ -27,3 +37,57 @@ class InterviewQuestionFactory(factory.django.DjangoModelFactory):
     order = factory.Sequence(lambda n: n + 1)
     preparation_seconds = 5
     max_answer_seconds = 30
+
+
+# ---- The interview room (issue 5) ----
+
+WEBM_MAGIC = b"\x1a\x45\xdf\xa3"
+
+
+def webm_bytes(size=2048):
+    """A stand-in WebM recording: the EBML magic bytes, then filler. The server
+    judges recordings by their magic bytes only."""
+    return WEBM_MAGIC + b"\x9f\x42\x86\x81\x01" + b"\x00" * max(size - 9, 0)
+
+
+def mp4_bytes(size=2048):
+    """A stand-in MP4 recording: a box length, then `ftyp` at offset 4."""
+    return b"\x00\x00\x00\x18ftypisom" + b"\x00" * max(size - 12, 0)
+
+
+class ScheduledRequestFactory(factory.django.DjangoModelFactory):
+    """A scheduled interview whose room is open now (it started a minute ago)."""
+
+    class Meta:
+        model = InterviewRequest
+
+    payment = factory.SubFactory(
+        "payments.factories.CompletedPaymentFactory",
+        course=factory.SelfAttribute("..course"),
+        student=factory.SelfAttribute("..student"),
+    )
+    student = factory.SubFactory("accounts.factories.UserFactory")
+    course = factory.SubFactory(InterviewCourseFactory)
+    preferred_at = factory.LazyFunction(lambda: timezone.now() - timedelta(minutes=1))
+    scheduled_at = factory.LazyAttribute(lambda r: r.preferred_at)
+    decided_at = factory.LazyFunction(timezone.now)
+    status = RequestStatus.SCHEDULED
+
+
+class AnswerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Answer
+
+    class Params:
+        video_bytes = factory.LazyFunction(webm_bytes)
+
+    request = factory.SubFactory(ScheduledRequestFactory)
+    question = factory.SubFactory(
+        InterviewQuestionFactory, course=factory.SelfAttribute("..request.course")
+    )
+    file = factory.LazyAttribute(
+        lambda a: ContentFile(a.video_bytes, name=unguessable_name("answers", "webm"))
+    )
+    content_type = "video/webm"
+    size = factory.LazyAttribute(lambda a: len(a.video_bytes))
+    duration_seconds = 12.5

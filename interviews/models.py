@@ -222,6 +222,166 @@ class InterviewRequest(models.Model):
         now = now or timezone.now()
         return self.room_opens_at <= now < self.room_closes_at
 
+    # ---- Scheduling: approvers decide, students cancel (issue 4) ----
+
+    def schedule(self, by, at, message=""):
+        """Approve a pending request for the time `at` and email the student an
+        invite. Returns whether this call made the decision."""
+        won = self._transition(
+            [RequestStatus.PENDING],
+            RequestStatus.SCHEDULED,
+            by=by,
+            note=message.strip() or "Scheduled.",
+            scheduled_at=at,
+            decided_by=by,
+            decided_at=timezone.now(),
+            message_to_student=message.strip(),
+        )
+        if won:
+            from interviews import notifications
+
+            notifications.send_scheduled(self)
+        return won
+
+    def reject(self, by, reason):
+        """Turn down a pending request with a reason the student will read. The
+        payment then pays for a new request."""
+        if not reason.strip():
+            raise ValueError("Rejecting a request requires a reason.")
+        won = self._transition(
+            [RequestStatus.PENDING],
+            RequestStatus.REJECTED,
+            by=by,
+            note=reason.strip(),
+            rejection_reason=reason.strip(),
+            decided_by=by,
+            decided_at=timezone.now(),
+        )
+        if won:
+            from interviews import notifications
+
+            notifications.send_rejected(self)
+        return won
+
+    @property
+    def cancel_deadline(self):
+        """A scheduled interview can be cancelled until this moment."""
+        if self.scheduled_at is None:
+            return None
+        cutoff = timedelta(hours=settings.INTERVIEW_CANCEL_CUTOFF_HOURS)
+        return self.scheduled_at - cutoff
+
+    def can_cancel(self, now=None):
+        now = now or timezone.now()
+        if self.status == RequestStatus.PENDING:
+            return True
+        if self.status == RequestStatus.SCHEDULED:
+            return now <= self.cancel_deadline
+        return False
+
+    def cancel(self, by, now=None):
+        """The student withdraws a pending request, or a scheduled interview up to
+        the cut-off. The payment then pays for a new request."""
+        self.refresh_from_db()
+        if not self.can_cancel(now):
+            return False
+        # A scheduled time never changes while the status stays SCHEDULED, so
+        # conditioning the update on the status alone keeps the cut-off exact.
+        won = self._transition(
+            [self.status],
+            RequestStatus.CANCELLED,
+            by=by,
+            note="Cancelled by the student.",
+            cancelled_at=timezone.now(),
+        )
+        if won:
+            from interviews import notifications
+
+            notifications.send_cancelled(self)
+        return won
+
+    # ---- The interview room: completion, missed interviews, reopening ----
+
+    def unanswered_questions(self):
+        answered = Answer.objects.filter(request=self).values("question_id")
+        return self.course.questions.exclude(pk__in=answered)
+
+    def all_questions_answered(self):
+        return not self.unanswered_questions().exists()
+
+    def complete(self):
+        """Every question has an answer: the interview is completed and its payment
+        used up. Returns whether this call made the change.
+
+        Also from MISSED: an answer accepted inside the window may finish uploading
+        after the missed-interview command ran; a fully answered interview is done.
+        """
+        if not self.all_questions_answered():
+            return False
+        won = self._transition(
+            [RequestStatus.SCHEDULED, RequestStatus.MISSED],
+            RequestStatus.COMPLETED,
+            note="Every question answered.",
+            completed_at=timezone.now(),
+        )
+        if won:
+            self.payment.mark_consumed()
+        return won
+
+    def mark_missed(self, now=None):
+        """The room has closed with questions unanswered: a no-show."""
+        now = now or timezone.now()
+        self.refresh_from_db()  # a reopen may have moved the window since loading
+        if self.status != RequestStatus.SCHEDULED or self.room_closes_at is None:
+            return False
+        if now < self.room_closes_at or self.all_questions_answered():
+            return False
+        return self._transition(
+            [RequestStatus.SCHEDULED],
+            RequestStatus.MISSED,
+            note="The room closed with questions unanswered.",
+        )
+
+    def reopen(self, by, at, note=""):
+        """Give a student who missed the interview a new window starting `at`,
+        and email them. Answers already uploaded are kept."""
+        from portal.emails import send_on_commit
+
+        with transaction.atomic():
+            won = self._transition(
+                [RequestStatus.MISSED],
+                RequestStatus.SCHEDULED,
+                by=by,
+                note=note or "Reopened with a new time.",
+                scheduled_at=at,
+                reminder_sent_at=None,
+            )
+            if won:
+                send_on_commit(
+                    "interview_reopened",
+                    {"interview": self, "student": self.student},
+                    [self.student.email],
+                )
+        return won
+
+
+class InterviewToReview(InterviewRequest):
+    """The approvers' queue of completed interviews (a proxy: same table)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "interview to review"
+        verbose_name_plural = "interviews to review"
+
+
+class MissedInterview(InterviewRequest):
+    """Approvers' list of no-shows, where a new window can be opened (a proxy)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "missed interview"
+        verbose_name_plural = "missed interviews"
+
 
 class RequestEvent(models.Model):
     """The audit trail of an interview request: who changed what, when and why."""
