@@ -33,13 +33,24 @@ test: $(STAMP)
 	$(BIN)/pytest -q -m "not e2e"
 	@$(MAKE) --no-print-directory test-e2e
 
+# axe-core (accessibility checks) comes from npm, pinned in package-lock.json.
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
 test-e2e: $(STAMP)
 	@if [ -x /usr/bin/chromium ]; then \
+		$(MAKE) --no-print-directory $(NODE_STAMP) && \
 		$(BIN)/pytest -q -m e2e; \
 	else \
 		echo "*** Chromium not found at /usr/bin/chromium: browser tests NOT run."; \
 		echo "*** Install it with: apt-get install -y chromium"; \
 	fi
+
+# PNGs of every student and console page at 1280 and 375 px, into docs/screenshots/.
+screenshots: $(STAMP) $(NODE_STAMP)
+	$(BIN)/pytest -q tests/e2e/screenshots.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

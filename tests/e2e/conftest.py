@@ -1,0 +1,132 @@
+"""Fixtures for the browser journeys: Chromium against pytest-django's live_server.
+
+Playwright's sync API runs an event loop in the test thread, and Django refuses ORM
+calls from a thread with a running loop; the tests here set up data with the ORM
+while the browser runs, which is safe because the live server has its own thread.
+"""
+
+import os
+
+import pytest
+
+from tests.e2e.browser import (
+    AXE_JS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DESKTOP,
+    PHONE,
+    TIMEOUT_MS,
+    axe_violations,
+    format_violations,
+    horizontal_overflow,
+    log_in_context,
+)
+
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"The browser tests need Chromium at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+class BrowserProblems:
+    """Uncaught exceptions and console errors (CSP violations among them)."""
+
+    def __init__(self):
+        self.items = []
+
+    def watch(self, page):
+        page.on("pageerror", lambda exc: self.items.append(f"{page.url}: {exc}"))
+        page.on("console", lambda message: self._console(page, message))
+
+    def _console(self, page, message):
+        # Error pages log "Failed to load resource: ... 404"; the tests that open
+        # them on purpose assert the status code themselves.
+        if message.type == "error" and "Failed to load resource" not in message.text:
+            self.items.append(f"{page.url}: {message.text}")
+
+
+@pytest.fixture
+def new_context(browser, live_server):
+    """new_context(**options) opens an independent browser session (1280 px wide
+    unless told) that is closed after the test; the test fails if any of its pages
+    threw a JavaScript error or broke the Content-Security-Policy."""
+    opened = []
+    problems = BrowserProblems()
+
+    def open_context(viewport=DESKTOP, **options):
+        context = browser.new_context(
+            base_url=live_server.url, viewport=viewport, **options
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        context.set_default_navigation_timeout(TIMEOUT_MS)
+        context.on("page", problems.watch)
+        opened.append(context)
+        return context
+
+    yield open_context
+    for context in opened:
+        context.close()
+    assert not problems.items, "The browser reported errors:\n" + "\n".join(
+        problems.items
+    )
+
+
+@pytest.fixture
+def page(new_context):
+    """A page in a fresh anonymous session."""
+    return new_context().new_page()
+
+
+@pytest.fixture
+def page_as(new_context, live_server):
+    """page_as(user, **options) -> a page in a new session logged in as `user`."""
+
+    def open_page(user, **options):
+        return log_in_context(new_context(**options), user, live_server.url).new_page()
+
+    return open_page
+
+
+@pytest.fixture
+def audit(new_context, live_server):
+    """audit(path, user=None, status=200) -> a list of problems with one page:
+    serious or critical axe violations at 1280 px, and any width beyond a 375 px
+    screen. Axe runs in a session that bypasses the CSP, used only for this."""
+    if not AXE_JS.exists():
+        pytest.fail(f"{AXE_JS} is missing: run `npm ci` (make test-e2e does).")
+    pages = {}
+
+    def check(path, user=None, status=200):
+        key = user.pk if user else None
+        if key not in pages:
+            context = new_context(bypass_csp=True)
+            if user is not None:
+                log_in_context(context, user, live_server.url)
+            pages[key] = context.new_page()
+        page = pages[key]
+        page.set_viewport_size(DESKTOP)
+        response = page.goto(path)
+        problems = []
+        if response.status != status:
+            problems.append(f"{path} answered {response.status}, not {status}")
+        violations = axe_violations(page)
+        if violations:
+            problems.append(format_violations(path, violations))
+        page.set_viewport_size(PHONE)
+        overflow = horizontal_overflow(page)
+        if overflow > 0:
+            problems.append(f"{path} is {overflow} px wider than a 375 px screen")
+        return problems
+
+    return check
