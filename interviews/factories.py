@@ -91,3 +91,32 @@ class AnswerFactory(factory.django.DjangoModelFactory):
     content_type = "video/webm"
     size = factory.LazyAttribute(lambda a: len(a.video_bytes))
     duration_seconds = 12.5
+
+
+# ---- Scheduling (issue 4) ----
+
+
+def _two_days_ahead_at_ten():
+    """10:00 in the site's time zone, two days from now: always bookable."""
+    local = timezone.localtime(timezone.now(), timezone.get_default_timezone())
+    return (local + timedelta(days=2)).replace(
+        hour=10, minute=0, second=0, microsecond=0
+    )
+
+
+class InterviewRequestFactory(factory.django.DjangoModelFactory):
+    """A pending request paid by a completed payment of the same student."""
+
+    class Meta:
+        model = InterviewRequest
+
+    student = factory.SubFactory("accounts.factories.UserFactory")
+    course = factory.SubFactory(InterviewCourseFactory)
+    payment = factory.SubFactory(
+        "payments.factories.CompletedPaymentFactory",
+        course=factory.SelfAttribute("..course"),
+        student=factory.SelfAttribute("..student"),
+    )
+    preferred_at = factory.LazyFunction(_two_days_ahead_at_ten)
+    notes = ""
+    status = RequestStatus.PENDING

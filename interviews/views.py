@@ -1,8 +1,24 @@
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
-from django.shortcuts import render
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
 
-from interviews.models import InterviewCourse
+from interviews.cards import card_states_for
+from interviews.forms import InterviewRequestForm
+from interviews.models import (
+    OPEN_REQUEST_STATUSES,
+    InterviewCourse,
+    InterviewRequest,
+    RequestStatus,
+)
+from interviews.scheduling import RequestRefused, create_request, usable_payment_for
+from payments.models import Payment
 
 
 def _active_courses():
@@ -14,13 +30,140 @@ def _active_courses():
     )
 
 
+def _courses_with_cards(user):
+    courses = list(_active_courses())
+    states = card_states_for(user, courses)
+    for course in courses:
+        course.card = states[course.pk]
+    return courses
+
+
 @login_required
 def dashboard(request):
-    return render(request, "interviews/dashboard.html", {"courses": _active_courses()})
+    courses = _courses_with_cards(request.user)
+    return render(request, "interviews/dashboard.html", {"courses": courses})
 
 
 @login_required
 def course_list(request):
-    return render(
-        request, "interviews/course_list.html", {"courses": _active_courses()}
+    courses = _courses_with_cards(request.user)
+    return render(request, "interviews/course_list.html", {"courses": courses})
+
+
+@login_required
+@require_GET
+def card_states(request):
+    """The card states of the active courses, for static/js/cards.js."""
+    cards = {}
+    for course in _courses_with_cards(request.user):
+        cards[course.slug] = {
+            "key": course.card.key,
+            "badge": course.card.badge,
+            "waiting": course.card.waiting_on_approver,
+            "html": render_to_string(
+                "interviews/_card_state.html", {"state": course.card}, request
+            ),
+        }
+    response = JsonResponse(
+        {
+            "cards": cards,
+            "waiting": any(card["waiting"] for card in cards.values()),
+            "poll_seconds": settings.STATUS_POLL_SECONDS,
+        }
     )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _get_course_for_request(slug):
+    return get_object_or_404(InterviewCourse, slug=slug, is_active=True)
+
+
+@login_required
+def request_interview(request, slug):
+    course = _get_course_for_request(slug)
+    if usable_payment_for(request.user, course) is None:
+        open_request = InterviewRequest.objects.filter(
+            student=request.user, course=course, status__in=OPEN_REQUEST_STATUSES
+        ).exists()
+        messages.error(
+            request,
+            "You already have an open interview request for this course."
+            if open_request
+            else "You need a verified payment for this course before requesting "
+            "an interview.",
+        )
+        return redirect("interviews:my_interviews")
+    form = InterviewRequestForm(request.POST or None, course=course)
+    if request.method == "POST" and form.is_valid():
+        try:
+            create_request(
+                request.user,
+                course,
+                form.cleaned_data["preferred_at"],
+                form.cleaned_data["notes"],
+            )
+        except RequestRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(
+                request,
+                f"Your request for {course.title} is sent. An approver will "
+                "confirm the time; this page and the dashboard update by themselves.",
+            )
+            return redirect("dashboard")
+    return render(
+        request, "interviews/request_form.html", {"course": course, "form": form}
+    )
+
+
+@login_required
+def my_interviews(request):
+    requests = InterviewRequest.objects.select_related("course").order_by("-created_at")
+    payments = (
+        Payment.objects.filter(student=request.user)
+        .select_related("course")
+        .prefetch_related(Prefetch("interview_requests", queryset=requests))
+        .order_by("-created_at")
+    )
+    page = Paginator(payments, 10).get_page(request.GET.get("page"))
+    now = timezone.now()
+    for payment in page:
+        for interview in payment.interview_requests.all():
+            interview.cancellable = interview.can_cancel(now)
+    return render(request, "interviews/my_interviews.html", {"page": page})
+
+
+def _get_request_for_user(request, public_id):
+    """The user's own interview request, or 404 (never someone else's)."""
+    try:
+        return InterviewRequest.objects.select_related("course", "student").get(
+            public_id=public_id, student=request.user
+        )
+    except InterviewRequest.DoesNotExist as exc:
+        raise Http404("No such interview request.") from exc
+
+
+@login_required
+@require_POST
+def cancel(request, public_id):
+    interview = _get_request_for_user(request, public_id)
+    if interview.cancel(by=request.user):
+        messages.success(
+            request,
+            f"Your {interview.course.title} interview is cancelled. Your payment "
+            "still counts: request a new time whenever you are ready.",
+        )
+    elif interview.status == RequestStatus.SCHEDULED:
+        messages.error(
+            request,
+            "It is too late to cancel: interviews can be cancelled until "
+            f"{settings.INTERVIEW_CANCEL_CUTOFF_HOURS} hours before they start.",
+        )
+    else:
+        messages.error(
+            request,
+            f"This request is already {interview.get_status_display().lower()}; "
+            "nothing was cancelled.",
+        )
+    return redirect("interviews:my_interviews")

@@ -1,0 +1,165 @@
+"""What a student sees on a course card: one function, tested as a table
+(interviews/tests/test_cards.py), and a batch version for whole pages."""
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils import dateformat, timezone
+
+from interviews.models import InterviewRequest, RequestStatus
+from payments.models import Payment, PaymentStatus
+
+
+class Tone:
+    OK = "ok"
+    WAIT = "wait"
+    BAD = "bad"
+    NONE = ""
+
+
+@dataclass(frozen=True)
+class CardState:
+    badge: str
+    tone: str
+    action_label: str | None = None
+    action_url: str | None = None
+    action_enabled: bool = False
+    waiting_on_approver: bool = False
+    note: str = ""
+
+    @property
+    def key(self):
+        """Changes whenever anything the student sees changes (for live updates)."""
+        return "|".join(
+            [self.badge, self.action_label or "", str(self.action_enabled), self.note]
+        )
+
+
+def _url(name, *args):
+    # The pay and room pages live in other engineers' modules; a card without its
+    # link is better than a dashboard that fails while one of them is missing.
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+def _action(label, url):
+    return {"action_label": label, "action_url": url, "action_enabled": url is not None}
+
+
+def _disabled(label):
+    return {"action_label": label, "action_url": None, "action_enabled": False}
+
+
+def rupees(amount):
+    whole = amount == amount.to_integral_value()
+    return f"₹{amount:.0f}" if whole else f"₹{amount:.2f}"
+
+
+def site_time(moment):
+    return dateformat.format(
+        timezone.localtime(moment, timezone.get_default_timezone()), "D j M Y, H:i"
+    )
+
+
+def card_state_for(course, payment, request, now=None):
+    """The card state for `course`, given the student's newest payment for it and
+    the newest request on that payment (either may be None)."""
+    now = now or timezone.now()
+    pay_url = _url("payments:pay", course.slug)
+    request_url = _url("interviews:request", course.slug)
+
+    if payment is None:
+        return CardState(
+            f"Pay {rupees(course.fee)}", Tone.NONE, **_action("Pay & Schedule", pay_url)
+        )
+    if payment.status == PaymentStatus.PENDING_VERIFICATION:
+        return CardState(
+            "Pending admin approval",
+            Tone.WAIT,
+            waiting_on_approver=True,
+            note="We are checking your payment. This page updates by itself.",
+            **_disabled("Request interview"),
+        )
+    if payment.status == PaymentStatus.REJECTED:
+        return CardState(
+            f"Payment rejected: {payment.remarks}".rstrip(": "),
+            Tone.BAD,
+            **_action("Pay again", pay_url),
+        )
+
+    status = request.status if request is not None else None
+    if status in (None, RequestStatus.CANCELLED):
+        return CardState(
+            "Ready to schedule", Tone.OK, **_action("Request interview", request_url)
+        )
+    if status == RequestStatus.PENDING:
+        return CardState(
+            "Schedule request pending",
+            Tone.WAIT,
+            waiting_on_approver=True,
+            note=f"You asked for {site_time(request.preferred_at)}.",
+            **_disabled("Request interview"),
+        )
+    if status == RequestStatus.SCHEDULED:
+        is_open = request.room_is_open(now)
+        room_url = _url("interviews:room", request.public_id)
+        note = (
+            "" if is_open else f"The room opens at {site_time(request.room_opens_at)}."
+        )
+        return CardState(
+            f"Scheduled on {site_time(request.scheduled_at)}",
+            Tone.OK,
+            action_label="Go to interview",
+            action_url=room_url if is_open else None,
+            action_enabled=is_open and room_url is not None,
+            note=note,
+        )
+    if status == RequestStatus.REJECTED:
+        return CardState(
+            f"Request rejected: {request.rejection_reason}",
+            Tone.BAD,
+            **_action("Reschedule", request_url),
+        )
+    if status == RequestStatus.COMPLETED:
+        return CardState(
+            "Interview completed",
+            Tone.OK,
+            **_action("Book another (pay again)", pay_url),
+        )
+    # MISSED: the payment stays used; only an approver can give a new time.
+    return CardState(
+        "Interview missed",
+        Tone.BAD,
+        note="An approver can reopen it with a new time: reply to any email from us.",
+    )
+
+
+def card_states_for(student, courses, now=None):
+    """{course.pk: CardState} for every course, in two queries whatever the number
+    of courses, payments and requests."""
+    now = now or timezone.now()
+    courses_by_id = {course.pk: course for course in courses}
+    newest_payment = {}
+    payments = Payment.objects.filter(
+        student=student, course_id__in=list(courses_by_id)
+    ).only("course_id", "status", "remarks", "consumed_at", "created_at")
+    for payment in payments.order_by("created_at", "pk"):
+        newest_payment[payment.course_id] = payment
+
+    newest_request = {}
+    if newest_payment:
+        requests = InterviewRequest.objects.filter(
+            payment_id__in=[payment.pk for payment in newest_payment.values()]
+        ).order_by("created_at", "pk")
+        for interview in requests:
+            interview.course = courses_by_id[interview.course_id]  # no extra query
+            newest_request[interview.payment_id] = interview
+
+    states = {}
+    for course_id, course in courses_by_id.items():
+        payment = newest_payment.get(course_id)
+        interview = newest_request.get(payment.pk) if payment else None
+        states[course_id] = card_state_for(course, payment, interview, now)
+    return states
