@@ -1,0 +1,126 @@
+"""Validation and re-encoding of payment screenshots.
+
+An upload is judged by what Pillow decodes, never by its name or declared type.
+What we store is a fresh encoding of the decoded pixels, so EXIF, text chunks,
+ICC profiles and anything appended after the image data are dropped.
+"""
+
+import hashlib
+import io
+import warnings
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+# Decoded format -> (file extension, save options).
+ALLOWED_FORMATS = {
+    "JPEG": ("jpg", {"format": "JPEG", "quality": 90}),
+    "PNG": ("png", {"format": "PNG", "optimize": False}),
+    "WEBP": ("webp", {"format": "WEBP", "quality": 90}),
+}
+# Modes each encoder takes as is; anything else is converted first.
+_SAVE_MODES = {
+    "JPEG": {"RGB", "L"},
+    "PNG": {"RGB", "RGBA", "L", "LA"},
+    "WEBP": {"RGB", "RGBA"},
+}
+
+
+@dataclass(frozen=True)
+class CleanImage:
+    content: bytes
+    extension: str
+    sha256: str
+    width: int
+    height: int
+
+
+def _refuse(message, code):
+    raise ValidationError(message, code=code)
+
+
+def _check_dimensions(image, max_pixels):
+    width, height = image.size
+    if width < 1 or height < 1 or width * height > max_pixels:
+        _refuse(
+            "This image is too large in pixels "
+            f"({width} × {height}). Please send a normal screenshot.",
+            "too_many_pixels",
+        )
+
+
+def _normalised(image, image_format):
+    image = ImageOps.exif_transpose(image)
+    if image.mode not in _SAVE_MODES[image_format]:
+        has_alpha = image.mode in ("RGBA", "LA", "PA") or (
+            image.mode == "P" and "transparency" in image.info
+        )
+        image = image.convert("RGBA" if has_alpha and image_format != "JPEG" else "RGB")
+    # Nothing from the original file survives but the pixels.
+    image.info = {}
+    return image
+
+
+def clean_payment_screenshot(uploaded_file):
+    """Return a CleanImage for an uploaded screenshot or raise ValidationError.
+
+    The hash is of the re-encoded bytes: re-encoding is a pure function of the
+    decoded pixels, so the same picture sent twice (with different metadata or
+    trailing bytes) gives the same hash without holding a second copy of the
+    pixels in memory.
+    """
+    max_bytes = settings.PAYMENT_PROOF_MAX_BYTES
+    max_pixels = settings.PAYMENT_PROOF_MAX_PIXELS
+    if uploaded_file.size > max_bytes:
+        _refuse(
+            f"The file is {filesizeformat(uploaded_file.size)}; the limit is "
+            f"{filesizeformat(max_bytes)}.",
+            "too_large",
+        )
+    not_an_image = (
+        "This file is not a JPEG, PNG or WebP image. Please upload a screenshot "
+        "of the successful payment."
+    )
+    with warnings.catch_warnings():
+        # Pillow only warns between MAX_IMAGE_PIXELS and twice that; refuse it all.
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            uploaded_file.seek(0)
+            with Image.open(uploaded_file) as probe:
+                image_format = probe.format
+                if image_format not in ALLOWED_FORMATS:
+                    _refuse(not_an_image, "wrong_type")
+                # From the header alone, before any pixel is decoded.
+                _check_dimensions(probe, max_pixels)
+                probe.verify()
+            uploaded_file.seek(0)
+            with Image.open(uploaded_file) as image:
+                if image.format != image_format:
+                    _refuse(not_an_image, "wrong_type")
+                _check_dimensions(image, max_pixels)
+                image.load()
+                clean = _normalised(image, image_format)
+                extension, save_options = ALLOWED_FORMATS[image_format]
+                buffer = io.BytesIO()
+                clean.save(buffer, **save_options)
+        except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+            _refuse(
+                "This image is too large in pixels. Please send a normal screenshot.",
+                "too_many_pixels",
+            )
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+            # Pillow reports truncated or corrupt data with any of these.
+            _refuse(not_an_image, "wrong_type")
+        finally:
+            uploaded_file.seek(0)
+    content = buffer.getvalue()
+    return CleanImage(
+        content=content,
+        extension=extension,
+        sha256=hashlib.sha256(content).hexdigest(),
+        width=clean.width,
+        height=clean.height,
+    )

@@ -1,0 +1,167 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.roles import is_approver
+from payments import services
+from payments.forms import PaymentProofForm
+from payments.models import Payment, PaymentStatus
+
+CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+BADGES = {
+    PaymentStatus.PENDING_VERIFICATION: "wait",
+    PaymentStatus.COMPLETED: "ok",
+    PaymentStatus.REJECTED: "bad",
+}
+STATUS_MESSAGES = {
+    PaymentStatus.PENDING_VERIFICATION: (
+        "An approver is checking your payment. This page updates by itself."
+    ),
+    PaymentStatus.COMPLETED: (
+        "Your payment is verified. You can now request an interview slot."
+    ),
+    PaymentStatus.REJECTED: (
+        "Your payment was not accepted. Read the remarks below; you may pay again."
+    ),
+}
+
+
+def _get_course(slug):
+    # Imported lazily: payments refers to courses only through the FK's string.
+    course_model = Payment._meta.get_field("course").related_model
+    return get_object_or_404(course_model, slug=slug)
+
+
+def _get_payment_for_user(request, public_id, allow_approvers=False):
+    """The payment if the user owns it (or, where allowed, approves payments)."""
+    payment = get_object_or_404(
+        Payment.objects.select_related("course", "student", "reviewed_by"),
+        public_id=public_id,
+    )
+    user = request.user
+    if payment.student_id == user.pk and user.is_authenticated:
+        return payment
+    if allow_approvers and is_approver(user):
+        return payment
+    raise Http404("No such payment.")
+
+
+def _status_context(payment):
+    return {
+        "payment": payment,
+        "badge": BADGES[payment.status],
+        "status_message": STATUS_MESSAGES[payment.status],
+        "status_url": reverse("payments:status", args=[payment.public_id]),
+    }
+
+
+# Rate limiting of submissions (issue 8) decorates this view.
+@login_required
+@require_http_methods(["GET", "POST"])
+def pay(request, slug):
+    course = _get_course(slug)
+    live = services.live_payment_for(request.user, course)
+    context = {"course": course}
+    if live is not None:
+        if request.method == "POST":
+            messages.warning(
+                request,
+                "You already have a payment for this course, so this second "
+                "submission was not saved.",
+            )
+            return redirect("payments:pay", slug=course.slug)
+        context.update(_status_context(live), live=live, show_detail_link=True)
+        return render(request, "payments/pay.html", context)
+    if not course.is_active:
+        if request.method == "POST":
+            messages.error(
+                request,
+                "This course is not taking payments at the moment; nothing was saved.",
+            )
+        return render(request, "payments/pay.html", {**context, "inactive": True})
+
+    form = PaymentProofForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            payment = services.submit_payment(
+                request.user,
+                course,
+                form.cleaned_data["utr"],
+                form.cleaned_data["screenshot"],
+            )
+        except services.PaymentRefused as refusal:
+            if refusal.code == "already_paid":
+                messages.warning(request, refusal.message)
+                return redirect("payments:pay", slug=course.slug)
+            form.add_error(refusal.field, refusal.message)
+        else:
+            messages.success(
+                request,
+                f"Thank you. Your payment {payment.reference} is pending "
+                "verification; we will email you when it is checked.",
+            )
+            return redirect("payments:payment", public_id=payment.public_id)
+
+    reference = services.payment_reference(request.user, course)
+    uri = services.upi_uri(course.fee, reference)
+    context.update(
+        form=form,
+        reference=reference,
+        upi_uri=uri,
+        qr_svg=services.qr_svg(uri),
+        payee_vpa=settings.UPI_PAYEE_VPA,
+        payee_name=settings.UPI_PAYEE_NAME,
+        last_payment=services.latest_payment_for(request.user, course),
+    )
+    return render(request, "payments/pay.html", context)
+
+
+@login_required
+@require_GET
+def payment_detail(request, public_id):
+    payment = _get_payment_for_user(request, public_id)
+    return render(request, "payments/payment_detail.html", _status_context(payment))
+
+
+@login_required
+@require_GET
+def status(request, public_id):
+    payment = _get_payment_for_user(request, public_id)
+    response = JsonResponse(
+        {
+            "status": payment.status,
+            "status_label": payment.get_status_display(),
+            "badge": BADGES[payment.status],
+            "message": STATUS_MESSAGES[payment.status],
+            "remarks": payment.remarks,
+            "reviewed_at": payment.reviewed_at.isoformat()
+            if payment.reviewed_at
+            else None,
+            "is_final": payment.status != PaymentStatus.PENDING_VERIFICATION,
+        }
+    )
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+@require_GET
+def proof(request, public_id):
+    payment = _get_payment_for_user(request, public_id, allow_approvers=True)
+    extension = payment.proof.name.rsplit(".", 1)[-1].lower()
+    try:
+        handle = payment.proof.open("rb")
+    except FileNotFoundError:
+        raise Http404("The proof file is missing.") from None
+    response = FileResponse(
+        handle, content_type=CONTENT_TYPES.get(extension, "application/octet-stream")
+    )
+    response["Content-Disposition"] = "inline"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    patch_cache_control(response, private=True, max_age=3600)
+    return response
