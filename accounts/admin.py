@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from accounts.forms import AdminLoginForm
 from accounts.models import User
 
 
@@ -18,3 +19,7 @@ class UserAdmin(BaseUserAdmin):
     fieldsets = BaseUserAdmin.fieldsets + (
         ("Contact", {"fields": ("full_name", "phone")}),
     )
+
+
+# The approval console's login is throttled like the site's (accounts/throttle.py).
+admin.site.login_form = AdminLoginForm

@@ -1,8 +1,10 @@
 import re
 
 from django import forms
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 
+from accounts import throttle
 from accounts.models import User
 
 PHONE_RE = re.compile(r"^\+?[0-9]{10,15}$")
@@ -44,3 +46,39 @@ class SignupForm(UserCreationForm):
                 "starting with +."
             )
         return phone
+
+
+class ThrottledLoginMixin:
+    """Refuse a throttled login before checking its password; count the failures.
+
+    See accounts/throttle.py for the limits and why they are keyed as they are.
+    """
+
+    def clean(self):
+        username = self.cleaned_data.get("username")
+        if username and self.cleaned_data.get("password") and self.request:
+            message = throttle.refusal(self.request, username)
+            if message:
+                raise forms.ValidationError(message, code="throttled")
+            try:
+                cleaned = super().clean()
+            except forms.ValidationError:
+                # Only a wrong password counts, not a right one for a disallowed
+                # account (a student at the admin login).
+                if self.user_cache is None:
+                    throttle.record_failure(self.request, username)
+                raise
+            throttle.record_success(self.request, username)
+            return cleaned
+        return super().clean()
+
+
+class LoginForm(ThrottledLoginMixin, AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "Your username and password did not match. Please try again.",
+    }
+
+
+class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
+    pass

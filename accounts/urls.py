@@ -2,6 +2,36 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from accounts import views
+from accounts.forms import LoginForm
+from portal.ratelimit import ratelimit
+
+
+def _reset_email(request):
+    email = request.POST.get("email", "").strip().lower()
+    return f"email:{email}" if email else None
+
+
+# Per address against bulk abuse, per email so nobody is flooded with reset mail.
+password_reset = ratelimit(
+    key=_reset_email,
+    rate="RATELIMIT_PASSWORD_RESET_PER_EMAIL",
+    name="password-reset-email",
+    message="Too many reset links were asked for this email address.",
+)(
+    auth_views.PasswordResetView.as_view(
+        template_name="accounts/password_reset.html",
+        email_template_name="emails/password_reset_body.txt",
+        html_email_template_name="emails/password_reset_body.html",
+        subject_template_name="emails/password_reset_subject.txt",
+        success_url=reverse_lazy("accounts:password_reset_done"),
+    )
+)
+password_reset = ratelimit(
+    key="ip",
+    rate="RATELIMIT_PASSWORD_RESET_PER_ADDRESS",
+    name="password-reset-address",
+    message="Too many password resets were asked for from your network.",
+)(password_reset)
 
 app_name = "accounts"
 
@@ -10,7 +40,9 @@ urlpatterns = [
     path(
         "login/",
         auth_views.LoginView.as_view(
-            template_name="accounts/login.html", redirect_authenticated_user=True
+            template_name="accounts/login.html",
+            redirect_authenticated_user=True,
+            authentication_form=LoginForm,
         ),
         name="login",
     ),
@@ -30,17 +62,7 @@ urlpatterns = [
         ),
         name="password_change_done",
     ),
-    path(
-        "password/reset/",
-        auth_views.PasswordResetView.as_view(
-            template_name="accounts/password_reset.html",
-            email_template_name="emails/password_reset_body.txt",
-            html_email_template_name="emails/password_reset_body.html",
-            subject_template_name="emails/password_reset_subject.txt",
-            success_url=reverse_lazy("accounts:password_reset_done"),
-        ),
-        name="password_reset",
-    ),
+    path("password/reset/", password_reset, name="password_reset"),
     path(
         "password/reset/sent/",
         auth_views.PasswordResetDoneView.as_view(

@@ -5,9 +5,16 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 
 from accounts.forms import SignupForm
+from portal.ratelimit import ratelimit
 
 
 @sensitive_post_parameters("password1", "password2")
+@ratelimit(
+    key="ip",
+    rate="RATELIMIT_SIGNUP",
+    name="signup",
+    message="Too many sign-ups were tried from your network.",
+)
 def signup(request):
     if request.user.is_authenticated:
         return redirect("dashboard")

@@ -1,3 +1,8 @@
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import SESSION_KEY, logout
 from django.core.exceptions import PermissionDenied
 
 # No inline scripts anywhere. The admin's own templates carry a few inline styles,
@@ -39,3 +44,46 @@ class StaffOnlyAdminMiddleware:
         ):
             raise PermissionDenied("Students cannot open the approval console.")
         return self.get_response(request)
+
+
+class IdleSessionTimeoutMiddleware:
+    """Log out a session that has not been used for SESSION_IDLE_TIMEOUT_SECONDS.
+
+    The time of the last use is kept in the session, written at most once a minute
+    so that ordinary page views do not each write the session. Writing it also
+    pushes the session's expiry forward, so an active user is never cut off.
+    Background JSON requests (status polls) are checked but do not count as use:
+    a tab left open on a waiting page must not keep a session alive forever.
+    Only requests that carry a session cookie are looked at, so /health and the
+    anonymous pages never touch the session store.
+    """
+
+    LAST_ACTIVITY_KEY = "_last_activity"
+    WRITE_EVERY_SECONDS = 60
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if settings.SESSION_COOKIE_NAME in request.COOKIES and SESSION_KEY in (
+            request.session
+        ):
+            self._check(request)
+        return self.get_response(request)
+
+    def _check(self, request):
+        now = int(time.time())
+        last = request.session.get(self.LAST_ACTIVITY_KEY)
+        if last is not None and now - last > settings.SESSION_IDLE_TIMEOUT_SECONDS:
+            logout(request)
+            messages.info(
+                request,
+                "You were logged out after a period without activity. "
+                "Log in again to continue.",
+            )
+            return
+        background = request.method in ("GET", "HEAD") and "application/json" in (
+            request.headers.get("accept", "")
+        )
+        if last is None or (not background and now - last >= self.WRITE_EVERY_SECONDS):
+            request.session[self.LAST_ACTIVITY_KEY] = now

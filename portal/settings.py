@@ -6,6 +6,7 @@ start without a real SECRET_KEY, and the HTTPS protections are on unless relaxed
 explicitly (for example behind a proxy that terminates TLS).
 """
 
+import re
 from datetime import time
 from decimal import Decimal
 from pathlib import Path
@@ -64,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "portal.middleware.IdleSessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.middleware.StaffOnlyAdminMiddleware",
 ]
@@ -128,8 +130,40 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "portal_cache",
+            # The default (300) would cull live counters under an attack.
+            "OPTIONS": {"MAX_ENTRIES": env.int("CACHE_MAX_ENTRIES", default=200_000)},
         }
     }
+
+# Abuse limits (portal/ratelimit.py, accounts/throttle.py). Rates are "N/period",
+# the period one of s, m, h, d with an optional multiple: "10/h", "5/15m".
+RATELIMIT_ENABLED = env.bool("RATELIMIT_ENABLED", default=True)
+# Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR networks).
+TRUSTED_PROXY_IPS = env.list("TRUSTED_PROXY_IPS", default=[])
+LOGIN_FAILURE_WINDOW_MINUTES = env.int("LOGIN_FAILURE_WINDOW_MINUTES", default=15)
+LOGIN_MAX_FAILURES_PER_ACCOUNT_ADDRESS = env.int(
+    "LOGIN_MAX_FAILURES_PER_ACCOUNT_ADDRESS", default=5
+)
+LOGIN_MAX_FAILURES_PER_ACCOUNT = env.int("LOGIN_MAX_FAILURES_PER_ACCOUNT", default=20)
+LOGIN_MAX_FAILURES_PER_ADDRESS = env.int("LOGIN_MAX_FAILURES_PER_ADDRESS", default=20)
+RATELIMIT_SIGNUP = env.str("RATELIMIT_SIGNUP", default="20/h")
+RATELIMIT_PASSWORD_RESET_PER_ADDRESS = env.str(
+    "RATELIMIT_PASSWORD_RESET_PER_ADDRESS", default="10/h"
+)
+RATELIMIT_PASSWORD_RESET_PER_EMAIL = env.str(
+    "RATELIMIT_PASSWORD_RESET_PER_EMAIL", default="5/h"
+)
+RATELIMIT_PAYMENT = env.str("RATELIMIT_PAYMENT", default="10/h")
+RATELIMIT_UPLOAD = env.str("RATELIMIT_UPLOAD", default="60/h")
+for _name in [
+    "RATELIMIT_SIGNUP",
+    "RATELIMIT_PASSWORD_RESET_PER_ADDRESS",
+    "RATELIMIT_PASSWORD_RESET_PER_EMAIL",
+    "RATELIMIT_PAYMENT",
+    "RATELIMIT_UPLOAD",
+]:
+    if not re.fullmatch(r"\s*[1-9]\d*\s*/\s*\d*\s*[smhd]\s*", globals()[_name]):
+        raise ImproperlyConfigured(f"{_name} must be a rate like 10/h or 5/15m.")
 
 AUTH_PASSWORD_VALIDATORS = [
     {
@@ -197,7 +231,12 @@ if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = env.int("SESSION_IDLE_TIMEOUT_SECONDS", default=60 * 60 * 8)
+# A real idle timeout: portal.middleware.IdleSessionTimeoutMiddleware logs out a
+# session unused this long, and keeps the cookie alive while it is in use.
+SESSION_IDLE_TIMEOUT_SECONDS = env.int(
+    "SESSION_IDLE_TIMEOUT_SECONDS", default=60 * 60 * 8
+)
+SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT_SECONDS
 SESSION_SAVE_EVERY_REQUEST = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
