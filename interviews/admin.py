@@ -23,3 +23,4 @@ class InterviewCourseAdmin(admin.ModelAdmin):
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}
     inlines = [InterviewQuestionInline]
+from interviews import admin_review  # noqa: E402,F401

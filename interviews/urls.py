@@ -1,6 +1,6 @@
 from django.urls import path
 
-from interviews import views
+from interviews import room_views, views
 
 app_name = "interviews"
 
@@ -11,4 +11,26 @@ urlpatterns = [
     path("courses/<slug:slug>/request/", views.request_interview, name="request"),
     path("interviews/", views.my_interviews, name="my_interviews"),
     path("interviews/<uuid:public_id>/cancel/", views.cancel, name="cancel"),
+    # The interview room (issue 5)
+    path("interviews/<uuid:public_id>/room/", room_views.room, name="room"),
+    path(
+        "interviews/<uuid:public_id>/room/consent/",
+        room_views.consent,
+        name="consent",
+    ),
+    path(
+        "interviews/<uuid:public_id>/room/state/",
+        room_views.room_state,
+        name="room_state",
+    ),
+    path(
+        "interviews/<uuid:public_id>/answers/<uuid:question_id>/",
+        room_views.upload_answer,
+        name="upload_answer",
+    ),
+    path(
+        "answers/<uuid:public_id>/video/",
+        room_views.answer_video,
+        name="answer_video",
+    ),
 ]

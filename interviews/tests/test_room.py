@@ -1,0 +1,169 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from interviews.factories import AnswerFactory
+from interviews.models import RequestStatus
+from interviews.tests.room_helpers import open_interview
+
+
+def _room(client, interview):
+    return client.get(reverse("interviews:room", args=[interview.public_id]))
+
+
+def test_anonymous_is_sent_to_login(client, student):
+    interview = open_interview(student)
+
+    response = _room(client, interview)
+
+    assert response.status_code == 302
+    assert reverse("accounts:login") in response["Location"]
+
+
+def test_student_cannot_open_another_students_room(client, student, other_student):
+    interview = open_interview(student)
+    client.force_login(other_student)
+
+    assert _room(client, interview).status_code == 404
+
+
+def test_approver_cannot_open_a_students_room(approver_client, student):
+    assert _room(approver_client, open_interview(student)).status_code == 404
+
+
+def test_room_before_the_window_says_when_it_opens(student_client, student):
+    start = timezone.now() + timedelta(hours=2)
+    interview = open_interview(student, preferred_at=start, scheduled_at=start)
+
+    response = _room(student_client, interview)
+
+    assert response.status_code == 200
+    assert "The room is not open yet" in response.content.decode()
+    assert 'id="room"' not in response.content.decode()
+    assert b"room.js" not in response.content
+
+
+def test_room_opens_a_little_before_the_start(student_client, student):
+    early = settings.INTERVIEW_EARLY_ENTRY_MINUTES - 1
+    start = timezone.now() + timedelta(minutes=early)
+    interview = open_interview(student, preferred_at=start, scheduled_at=start)
+
+    response = _room(student_client, interview)
+
+    assert 'id="room"' in response.content.decode()
+
+
+def test_room_inside_the_window_shows_the_room_and_noscript(student_client, student):
+    interview = open_interview(student)
+
+    body = _room(student_client, interview).content.decode()
+
+    assert 'id="room"' in body
+    assert "<noscript>" in body
+    assert "needs a modern browser" in body
+    assert "I agree, start the interview" in body
+    assert f"{settings.RECORDING_RETENTION_DAYS} days" in body
+    assert "<script>" not in body  # CSP: no inline script
+    assert 'style="' not in body
+
+
+def test_room_after_the_window_with_questions_unanswered_marks_missed(
+    student_client, student
+):
+    start = timezone.now() - timedelta(hours=3)
+    interview = open_interview(student, preferred_at=start, scheduled_at=start)
+
+    response = _room(student_client, interview)
+
+    interview.refresh_from_db()
+    assert interview.status == RequestStatus.MISSED
+    assert "You missed this interview" in response.content.decode()
+
+
+def test_completed_interview_shows_the_confirmation(student_client, student):
+    interview = open_interview(student, questions=1)
+    AnswerFactory(request=interview, question=interview.course.questions.get())
+    interview.complete()
+
+    response = _room(student_client, interview)
+
+    assert "Interview completed" in response.content.decode()
+
+
+def test_consent_is_recorded_only_inside_the_window(student_client, student):
+    interview = open_interview(student, consent=False)
+
+    response = student_client.post(
+        reverse("interviews:consent", args=[interview.public_id]),
+        headers={"Accept": "application/json"},
+    )
+
+    assert response.json() == {"consent_given": True}
+    interview.refresh_from_db()
+    assert interview.consent_given_at is not None
+
+
+def test_consent_outside_the_window_is_not_recorded(student_client, student):
+    start = timezone.now() + timedelta(days=1)
+    interview = open_interview(
+        student, consent=False, preferred_at=start, scheduled_at=start
+    )
+
+    student_client.post(reverse("interviews:consent", args=[interview.public_id]))
+
+    interview.refresh_from_db()
+    assert interview.consent_given_at is None
+
+
+def test_consent_requires_post(student_client, student):
+    interview = open_interview(student, consent=False)
+
+    response = student_client.get(
+        reverse("interviews:consent", args=[interview.public_id])
+    )
+
+    assert response.status_code == 405
+
+
+def test_room_state_resumes_after_a_partial_interview(student_client, student):
+    interview = open_interview(student, questions=3)
+    first, second, third = interview.course.questions.order_by("order")
+    AnswerFactory(request=interview, question=first)
+
+    state = student_client.get(
+        reverse("interviews:room_state", args=[interview.public_id])
+    ).json()
+
+    assert [q["id"] for q in state["questions"]] == [
+        str(first.public_id),
+        str(second.public_id),
+        str(third.public_id),
+    ]
+    assert [q["answered"] for q in state["questions"]] == [True, False, False]
+    assert state["consent_given"] is True
+    assert state["retakes"] == settings.INTERVIEW_RETAKES
+    assert state["max_bytes"] == settings.ANSWER_MAX_BYTES
+    assert state["questions"][1]["max_answer_seconds"] == second.max_answer_seconds
+
+
+def test_room_state_is_only_for_the_owner(client, student, other_student):
+    interview = open_interview(student)
+    client.force_login(other_student)
+
+    response = client.get(reverse("interviews:room_state", args=[interview.public_id]))
+
+    assert response.status_code == 404
+
+
+def test_room_state_queries_do_not_grow_with_questions(
+    student_client, student, django_assert_max_num_queries
+):
+    interview = open_interview(student, questions=8)
+    url = reverse("interviews:room_state", args=[interview.public_id])
+
+    # session, user, interview, answers, questions; plus the session save
+    # (a savepoint, an update, its release) after force_login.
+    with django_assert_max_num_queries(8):
+        student_client.get(url)

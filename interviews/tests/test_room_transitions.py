@@ -1,0 +1,74 @@
+from datetime import timedelta
+
+from django.core import mail
+from django.utils import timezone
+
+from interviews.factories import (
+    AnswerFactory,
+    InterviewQuestionFactory,
+    ScheduledRequestFactory,
+)
+from interviews.models import RequestEvent, RequestStatus
+
+
+def _interview_with_questions(student, count=2, **kwargs):
+    interview = ScheduledRequestFactory(student=student, **kwargs)
+    questions = [
+        InterviewQuestionFactory(course=interview.course) for _ in range(count)
+    ]
+    return interview, questions
+
+
+def test_complete_needs_every_question_answered(student):
+    interview, questions = _interview_with_questions(student)
+    AnswerFactory(request=interview, question=questions[0])
+
+    assert interview.complete() is False
+    assert interview.status == RequestStatus.SCHEDULED
+
+
+def test_complete_marks_completed_and_consumes_the_payment(student):
+    interview, questions = _interview_with_questions(student)
+    for question in questions:
+        AnswerFactory(request=interview, question=question)
+
+    assert interview.complete() is True
+    interview.refresh_from_db()
+    interview.payment.refresh_from_db()
+    assert interview.status == RequestStatus.COMPLETED
+    assert interview.completed_at is not None
+    assert interview.payment.consumed_at is not None
+    assert interview.complete() is False  # only once
+
+
+def test_mark_missed_waits_for_the_room_to_close(student):
+    interview, _ = _interview_with_questions(student)
+
+    assert interview.mark_missed() is False
+    later = interview.room_closes_at + timedelta(seconds=1)
+    assert interview.mark_missed(now=later) is True
+    assert interview.status == RequestStatus.MISSED
+    assert RequestEvent.objects.filter(
+        request=interview, to_status=RequestStatus.MISSED
+    ).exists()
+
+
+def test_reopen_schedules_a_new_window_and_emails_the_student(
+    student, approver, django_capture_on_commit_callbacks
+):
+    started = timezone.now() - timedelta(days=1)
+    interview, _ = _interview_with_questions(
+        student, preferred_at=started, scheduled_at=started
+    )
+    assert interview.mark_missed() is True
+    new_time = timezone.now() + timedelta(days=2)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert interview.reopen(approver, new_time) is True
+
+    interview.refresh_from_db()
+    assert interview.status == RequestStatus.SCHEDULED
+    assert interview.scheduled_at == new_time
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == [student.email]
+    assert interview.reopen(approver, new_time) is False

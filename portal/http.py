@@ -1,0 +1,77 @@
+"""File responses that honour HTTP Range requests, so media players can seek."""
+
+import re
+
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+
+CHUNK_SIZE = 64 * 1024
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+def parse_range(header, size):
+    """The (start, end) byte positions, inclusive, asked for by a Range header.
+
+    None means "send the whole file" (no header, or one we do not handle, such as
+    several ranges; RFC 9110 lets a server ignore Range). Raises ValueError when
+    the range cannot be satisfied.
+    """
+    match = _RANGE.match((header or "").strip())
+    if not match:
+        return None
+    first, last = match.groups()
+    if not first and not last:
+        return None
+    if not first:  # "bytes=-500": the last 500 bytes
+        suffix = int(last)
+        if suffix == 0 or size == 0:
+            raise ValueError("empty suffix range")
+        return max(size - suffix, 0), size - 1
+    start = int(first)
+    end = int(last) if last else size - 1
+    if start >= size or end < start:
+        raise ValueError("range starts past the end")
+    return start, min(end, size - 1)
+
+
+def _read_slice(handle, start, length):
+    try:
+        handle.seek(start)
+        while length > 0:
+            chunk = handle.read(min(CHUNK_SIZE, length))
+            if not chunk:
+                break
+            length -= len(chunk)
+            yield chunk
+    finally:
+        handle.close()
+
+
+def ranged_file_response(request, storage, name, content_type):
+    """Serve a stored file privately: 200 with the whole file, 206 with the part a
+    Range header asks for, 416 when that part does not exist."""
+    size = storage.size(name)
+    try:
+        byte_range = parse_range(request.headers.get("Range"), size)
+    except ValueError:
+        response = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{size}"
+    else:
+        handle = storage.open(name, "rb")
+        if byte_range is None:
+            response = FileResponse(handle, content_type=content_type)
+            response["Content-Length"] = str(size)
+        else:
+            start, end = byte_range
+            length = end - start + 1
+            response = StreamingHttpResponse(
+                _read_slice(handle, start, length),
+                status=206,
+                content_type=content_type,
+            )
+            response["Content-Length"] = str(length)
+            response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    response["Accept-Ranges"] = "bytes"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Disposition"] = "inline"
+    return response
