@@ -60,6 +60,12 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# The site under load against a /ping baseline in the same run; writes
+# docs/benchmarks.md. DATABASE_URL=postgres://... benches PostgreSQL instead.
+bench: $(STAMP)
+	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python bench/run.py
+
 migrations-check: $(STAMP)
 	DEBUG=True $(BIN)/python manage.py makemigrations --check --dry-run
 
