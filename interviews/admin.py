@@ -1,6 +1,25 @@
-from django.contrib import admin
+from collections import Counter
 
-from interviews.models import InterviewCourse, InterviewQuestion
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.defaultfilters import pluralize
+from django.urls import NoReverseMatch, reverse
+from django.utils import dateformat, timezone
+from django.utils.html import format_html
+from django.utils.text import Truncator
+
+from interviews.forms import RejectForm, ScheduleForm
+from interviews.models import (
+    InterviewCourse,
+    InterviewQuestion,
+    InterviewRequest,
+    RequestEvent,
+    RequestStatus,
+)
+from interviews.scheduling import overlapping_interviews
 
 
 class InterviewQuestionInline(admin.TabularInline):
@@ -24,3 +43,282 @@ class InterviewCourseAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     inlines = [InterviewQuestionInline]
 from interviews import admin_review  # noqa: E402,F401
+
+
+# ---- Interview requests: the scheduling console (issue 4) ----
+
+
+class RequestStatusFilter(admin.SimpleListFilter):
+    """Status, defaulting to the pending queue; "All" is an explicit choice."""
+
+    title = "status"
+    parameter_name = "status"
+    ALL = "all"
+
+    def lookups(self, request, model_admin):
+        return [*RequestStatus.choices, (self.ALL, "All")]
+
+    def value(self):
+        return super().value() or RequestStatus.PENDING
+
+    def queryset(self, request, queryset):
+        if self.value() == self.ALL:
+            return queryset
+        return queryset.filter(status=self.value())
+
+    def choices(self, changelist):
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string(
+                    {self.parameter_name: lookup}
+                ),
+                "display": title,
+            }
+
+
+class RequestEventInline(admin.TabularInline):
+    model = RequestEvent
+    fields = ["created_at", "actor", "from_status", "to_status", "note"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name = "audit entry"
+    verbose_name_plural = "audit trail"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
+def site_time(moment, fmt="D j M Y, H:i"):
+    if moment is None:
+        return "-"
+    return dateformat.format(
+        timezone.localtime(moment, timezone.get_default_timezone()), fmt
+    )
+
+
+def already_decided_message(interview):
+    if interview.decided_by is not None:
+        who = interview.decided_by.display_name
+    elif interview.status == RequestStatus.CANCELLED:
+        who = "the student"
+    else:
+        who = "someone else"
+    return (
+        f"Nothing saved: this request was already "
+        f"{interview.get_status_display().lower()} by {who}."
+    )
+
+
+@admin.register(InterviewRequest)
+class InterviewRequestAdmin(admin.ModelAdmin):
+    change_form_template = "admin/interviews/interviewrequest/change_form.html"
+    list_display = [
+        "student_column",
+        "course",
+        "preferred_time",
+        "short_notes",
+        "payment_link",
+        "status",
+        "scheduled_time",
+    ]
+    list_filter = [
+        RequestStatusFilter,
+        "course",
+        ("preferred_at", admin.DateFieldListFilter),
+        ("scheduled_at", admin.DateFieldListFilter),
+    ]
+    search_fields = ["student__username", "student__full_name", "student__email"]
+    list_select_related = ["student", "course", "payment"]
+    ordering = ["created_at"]
+    list_per_page = 50
+    actions = ["approve_at_preferred_times"]
+    inlines = [RequestEventInline]
+    fieldsets = [
+        (None, {"fields": ["student_column", "course", "payment_link", "status"]}),
+        ("Request", {"fields": ["preferred_time", "notes", "created_at"]}),
+        (
+            "Decision",
+            {
+                "fields": [
+                    "scheduled_time",
+                    "message_to_student",
+                    "rejection_reason",
+                    "decided_by",
+                    "decided_at",
+                    "cancelled_at",
+                    "reminder_sent_at",
+                ]
+            },
+        ),
+    ]
+    readonly_fields = [
+        "student_column",
+        "course",
+        "payment_link",
+        "status",
+        "preferred_time",
+        "notes",
+        "created_at",
+        "scheduled_time",
+        "message_to_student",
+        "rejection_reason",
+        "decided_by",
+        "decided_at",
+        "cancelled_at",
+        "reminder_sent_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False  # students create requests; the console decides them
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the audit trail and payments depend on them
+
+    @admin.display(description="student", ordering="student__username")
+    def student_column(self, obj):
+        return format_html(
+            "{}<br><small>{} · {}</small>",
+            obj.student.display_name,
+            obj.student.username,
+            obj.student.email,
+        )
+
+    @admin.display(
+        description=f"preferred time ({settings.TIME_ZONE})", ordering="preferred_at"
+    )
+    def preferred_time(self, obj):
+        return site_time(obj.preferred_at)
+
+    @admin.display(
+        description=f"scheduled ({settings.TIME_ZONE})", ordering="scheduled_at"
+    )
+    def scheduled_time(self, obj):
+        return site_time(obj.scheduled_at)
+
+    @admin.display(description="notes")
+    def short_notes(self, obj):
+        return Truncator(obj.notes).chars(60) or "-"
+
+    @admin.display(description="payment")
+    def payment_link(self, obj):
+        try:
+            url = reverse("admin:payments_payment_change", args=[obj.payment_id])
+        except NoReverseMatch:
+            return obj.payment.reference
+        return format_html(
+            '<a href="{}">{} ({})</a>',
+            url,
+            obj.payment.reference,
+            obj.payment.get_status_display(),
+        )
+
+    @admin.action(description="Approve at the preferred times", permissions=["change"])
+    def approve_at_preferred_times(self, request, queryset):
+        counts = Counter()
+        now = timezone.now()
+        for interview in queryset.select_related("course", "student").order_by(
+            "preferred_at"
+        ):
+            if interview.status != RequestStatus.PENDING:
+                counts["already decided"] += 1
+            elif interview.preferred_at <= now:
+                counts["in the past"] += 1
+            elif overlapping_interviews(
+                interview.preferred_at, interview.course.duration, exclude=interview
+            ):
+                counts["overlapping another interview"] += 1
+            elif interview.schedule(request.user, interview.preferred_at):
+                counts["approved"] += 1
+            else:
+                counts["already decided"] += 1
+        approved = counts.pop("approved", 0)
+        skipped = ", ".join(f"{n} {why}" for why, n in counts.items())
+        message = f"Approved {approved} request{pluralize(approved)}."
+        if skipped:
+            message += f" Skipped: {skipped} (open each to decide it)."
+        self.message_user(
+            request, message, messages.SUCCESS if not counts else messages.WARNING
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        interview = self.get_object(request, unquote(object_id))
+        extra_context = dict(extra_context or {})
+        deciding = request.method == "POST" and (
+            "_schedule" in request.POST or "_reject" in request.POST
+        )
+        if interview is not None and (
+            deciding or interview.status == RequestStatus.PENDING
+        ):
+            if deciding and not self.has_change_permission(request, interview):
+                raise PermissionDenied
+            response, forms = self._decision(request, interview, deciding)
+            if response is not None:
+                return response
+            extra_context.update(forms)
+            extra_context["overlaps"] = forms["schedule_form"].overlaps
+            # The forms are re-rendered with their errors on the change page; the
+            # page itself is read-only, so it must not be "saved".
+            request.method = "GET"
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _decision(self, request, interview, deciding):
+        initial = {
+            "date": timezone.localtime(
+                interview.preferred_at, timezone.get_default_timezone()
+            ).date(),
+            "time": timezone.localtime(
+                interview.preferred_at, timezone.get_default_timezone()
+            ).time(),
+        }
+        data = request.POST if deciding else None
+        schedule_form = ScheduleForm(
+            data if data and "_schedule" in data else None,
+            initial=initial,
+            interview=interview,
+            prefix="schedule",
+        )
+        reject_form = RejectForm(
+            data if data and "_reject" in data else None, prefix="reject"
+        )
+        if deciding:
+            if interview.status != RequestStatus.PENDING:
+                self.message_user(
+                    request, already_decided_message(interview), messages.ERROR
+                )
+                return redirect(request.path), {}
+            if "_schedule" in data and schedule_form.is_valid():
+                won = interview.schedule(
+                    request.user,
+                    schedule_form.cleaned_data["scheduled_at"],
+                    schedule_form.cleaned_data["message"],
+                )
+                return self._after_decision(request, interview, won, "scheduled"), {}
+            if "_reject" in data and reject_form.is_valid():
+                won = interview.reject(request.user, reject_form.cleaned_data["reason"])
+                return self._after_decision(request, interview, won, "rejected"), {}
+        return None, {"schedule_form": schedule_form, "reject_form": reject_form}
+
+    def _after_decision(self, request, interview, won, verb):
+        if won:
+            when = (
+                f" for {site_time(interview.scheduled_at)}"
+                if interview.scheduled_at
+                else ""
+            )
+            self.message_user(
+                request,
+                f"{interview.course} for {interview.student.display_name}: "
+                f"{verb}{when}. The student has been emailed.",
+                messages.SUCCESS,
+            )
+            return redirect("admin:interviews_interviewrequest_changelist")
+        self.message_user(request, already_decided_message(interview), messages.ERROR)
+        return redirect(request.path)
