@@ -6,6 +6,8 @@ while the browser runs, which is safe because the live server has its own thread
 """
 
 import os
+import re
+from pathlib import Path
 
 import pytest
 
@@ -23,6 +25,29 @@ from tests.e2e.browser import (
 )
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+# Where a failing test leaves a screenshot of each of its pages.
+ARTIFACTS = Path(os.environ.get("E2E_ARTIFACTS", "/tmp/e2e-artifacts"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.e2e_failed = report.failed
+    return report
+
+
+def save_failure_screenshots(request, contexts):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"[^\w.-]+", "_", request.node.name)
+    for c, context in enumerate(contexts):
+        for p, page in enumerate(context.pages):
+            path = ARTIFACTS / f"{name}-{c}{p}.png"
+            try:
+                page.screenshot(path=str(path), full_page=True)
+                print(f"screenshot of {page.url}: {path}")
+            except Exception as exc:  # a crashed page must not hide the failure
+                print(f"no screenshot of {page.url}: {exc}")
 
 
 @pytest.fixture(scope="session")
@@ -57,7 +82,7 @@ class BrowserProblems:
 
 
 @pytest.fixture
-def new_context(browser, live_server):
+def new_context(request, browser, live_server):
     """new_context(**options) opens an independent browser session (1280 px wide
     unless told) that is closed after the test; the test fails if any of its pages
     threw a JavaScript error or broke the Content-Security-Policy."""
@@ -75,6 +100,8 @@ def new_context(browser, live_server):
         return context
 
     yield open_context
+    if getattr(request.node, "e2e_failed", False):
+        save_failure_screenshots(request, opened)
     for context in opened:
         context.close()
     assert not problems.items, "The browser reported errors:\n" + "\n".join(
