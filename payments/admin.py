@@ -1,0 +1,430 @@
+"""The payments approval console: a pending queue, approve / reject (bulk and per
+payment), proof thumbnails, a possible-duplicate flag and the audit trail."""
+
+import copy
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.views.decorators.http import require_POST
+
+from payments import services
+from payments.models import Payment, PaymentEvent, PaymentStatus
+
+STATUS_COLOURS = {
+    PaymentStatus.PENDING_VERIFICATION: "#7a4b00",
+    PaymentStatus.COMPLETED: "#11703a",
+    PaymentStatus.REJECTED: "#a4161a",
+}
+
+
+class RejectionReason(forms.Form):
+    """Remarks for a rejection: a canned reason, free text, or both."""
+
+    CANNED_REASONS = [
+        ("", "(choose a reason or write your own below)"),
+        (
+            "Amount mismatch: the amount paid is not the course fee.",
+            "Amount mismatch",
+        ),
+        (
+            "Wrong payee: the payment did not go to our UPI ID.",
+            "Wrong payee",
+        ),
+        (
+            "Unreadable screenshot: we could not read the payment details.",
+            "Unreadable screenshot",
+        ),
+        (
+            "UTR not found: we could not find this transaction in our account.",
+            "UTR not found",
+        ),
+    ]
+
+    reason = forms.ChoiceField(choices=CANNED_REASONS, required=False)
+    remarks = forms.CharField(
+        label="Remarks to the student",
+        required=False,
+        max_length=800,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        parts = [cleaned.get("reason", ""), cleaned.get("remarks", "").strip()]
+        text = " ".join(part for part in parts if part)
+        if not text:
+            raise forms.ValidationError(
+                "Say why the payment is rejected: choose a reason or write remarks."
+            )
+        cleaned["text"] = text
+        return cleaned
+
+
+class PaymentStatusFilter(admin.SimpleListFilter):
+    """Status, defaulting to the pending queue; "All" must be chosen explicitly."""
+
+    title = "status"
+    parameter_name = "status"
+    ALL = "all"
+
+    def lookups(self, request, model_admin):
+        return [*PaymentStatus.choices, (self.ALL, "All")]
+
+    def value(self):
+        return super().value() or PaymentStatus.PENDING_VERIFICATION
+
+    def queryset(self, request, queryset):
+        if self.value() == self.ALL:
+            return queryset
+        return queryset.filter(status=self.value())
+
+    def choices(self, changelist):
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string(
+                    {self.parameter_name: lookup}
+                ),
+                "display": title,
+            }
+
+
+class PaymentEventInline(admin.TabularInline):
+    model = PaymentEvent
+    verbose_name = "decision"
+    verbose_name_plural = "audit trail"
+    fields = ["created_at", "actor", "from_status", "to_status", "remarks"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Payment)
+class PaymentAdmin(admin.ModelAdmin):
+    list_display = [
+        "reference",
+        "student_display",
+        "course",
+        "amount",
+        "utr",
+        "created_at",
+        "status_display",
+        "proof_thumbnail",
+        "duplicate_flag",
+    ]
+    list_display_links = ["reference"]
+    list_filter = [PaymentStatusFilter, "course", "created_at"]
+    list_select_related = ["student", "course"]
+    list_per_page = 50
+    date_hierarchy = "created_at"
+    search_fields = [
+        "student__username",
+        "student__full_name",
+        "student__email",
+        "utr",
+        "reference",
+    ]
+    show_full_result_count = False
+    actions = ["approve_selected", "reject_selected"]
+    inlines = [PaymentEventInline]
+    fieldsets = [
+        (
+            "Payment",
+            {
+                "fields": [
+                    "reference",
+                    "student_display",
+                    "course",
+                    "amount",
+                    "utr",
+                    "created_at",
+                ]
+            },
+        ),
+        ("Proof", {"fields": ["proof_preview", "duplicate_payments"]}),
+        (
+            "Decision",
+            {
+                "fields": [
+                    "status_display",
+                    "remarks",
+                    "reviewed_by",
+                    "reviewed_at",
+                    "consumed_at",
+                ]
+            },
+        ),
+    ]
+    readonly_fields = [
+        "reference",
+        "student_display",
+        "course",
+        "amount",
+        "utr",
+        "created_at",
+        "proof_preview",
+        "duplicate_payments",
+        "status_display",
+        "remarks",
+        "reviewed_by",
+        "reviewed_at",
+        "consumed_at",
+    ]
+
+    # Queue ---------------------------------------------------------------
+
+    def get_queryset(self, request):
+        same_proof = Payment.objects.filter(
+            proof_sha256=OuterRef("proof_sha256")
+        ).exclude(pk=OuterRef("pk"))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(has_duplicate_proof=Exists(same_proof))
+        )
+
+    def get_ordering(self, request):
+        # The queue is worked oldest first; decided payments read newest first.
+        status = request.GET.get(PaymentStatusFilter.parameter_name)
+        if status in (None, "", PaymentStatus.PENDING_VERIFICATION):
+            return ["created_at", "pk"]
+        return ["-created_at", "-pk"]
+
+    def has_add_permission(self, request):
+        return False  # students create payments; the console only decides them
+
+    # Columns -------------------------------------------------------------
+
+    @admin.display(description="student", ordering="student__full_name")
+    def student_display(self, obj):
+        student = obj.student
+        return format_html(
+            "{}<br><small>{} · {}</small>",
+            student.display_name,
+            student.username,
+            student.email or "no email",
+        )
+
+    @admin.display(description="status", ordering="status")
+    def status_display(self, obj):
+        return format_html(
+            '<strong style="color: {}">{}</strong>',
+            STATUS_COLOURS[obj.status],
+            obj.get_status_display(),
+        )
+
+    @admin.display(description="proof")
+    def proof_thumbnail(self, obj):
+        url = reverse("payments:proof", args=[obj.public_id])
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">'
+            '<img src="{}" alt="Proof of {}" width="64" height="64" loading="lazy" '
+            'style="object-fit: cover; border: 1px solid #ccc"></a>',
+            url,
+            url,
+            obj.reference,
+        )
+
+    @admin.display(description="possible duplicate")
+    def duplicate_flag(self, obj):
+        if not getattr(obj, "has_duplicate_proof", False):
+            return "-"
+        url = reverse("admin:payments_payment_changelist")
+        return format_html(
+            '<a href="{}?status=all&amp;proof_sha256={}" '
+            'style="color: #a4161a; font-weight: bold" '
+            'title="Another payment has the same screenshot">Same proof image</a>',
+            url,
+            obj.proof_sha256,
+        )
+
+    @admin.display(description="screenshot")
+    def proof_preview(self, obj):
+        url = reverse("payments:proof", args=[obj.public_id])
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">'
+            '<img src="{}" alt="Proof of {}" style="max-width: 420px; '
+            'max-height: 640px; border: 1px solid #ccc"></a>',
+            url,
+            url,
+            obj.reference,
+        )
+
+    @admin.display(description="payments with the same screenshot")
+    def duplicate_payments(self, obj):
+        others = services.duplicate_proofs(obj)
+        if not others:
+            return "None"
+        return format_html(
+            '<strong style="color: #a4161a">Possible duplicate:</strong><ul>{}</ul>',
+            format_html_join(
+                "",
+                '<li><a href="{}">{}</a>: {}, {}, {}</li>',
+                (
+                    (
+                        reverse("admin:payments_payment_change", args=[other.pk]),
+                        other.reference,
+                        other.student.display_name,
+                        other.course.title,
+                        other.get_status_display(),
+                    )
+                    for other in others
+                ),
+            ),
+        )
+
+    # Bulk actions --------------------------------------------------------
+
+    @admin.action(description="Approve selected payments", permissions=["change"])
+    def approve_selected(self, request, queryset):
+        approved, already = 0, []
+        for payment in queryset.select_related("student", "course"):
+            if services.approve_payment(payment, request.user):
+                approved += 1
+            else:
+                already.append(payment)
+        self._report(request, "Approved", approved, already)
+
+    @admin.action(description="Reject selected payments…", permissions=["change"])
+    def reject_selected(self, request, queryset):
+        form = RejectionReason(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            rejected, already = 0, []
+            for payment in queryset.select_related("student", "course"):
+                if services.reject_payment(
+                    payment, request.user, form.cleaned_data["text"]
+                ):
+                    rejected += 1
+                else:
+                    already.append(payment)
+            self._report(request, "Rejected", rejected, already)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Reject payments",
+            "opts": self.model._meta,
+            "payments": queryset.select_related("student", "course"),
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(
+            request, "admin/payments/payment/reject_selected.html", context
+        )
+
+    def _report(self, request, verb, count, already):
+        if count:
+            noun = "payment" if count == 1 else "payments"
+            self.message_user(request, f"{verb} {count} {noun}.", messages.SUCCESS)
+        for payment in already:
+            self.message_user(
+                request, already_decided_message(payment), messages.WARNING
+            )
+
+    # Buttons on the payment's page ---------------------------------------
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/approve/",
+                self.admin_site.admin_view(self.approve_view),
+                name="payments_payment_approve",
+            ),
+            path(
+                "<path:object_id>/reject/",
+                self.admin_site.admin_view(self.reject_view),
+                name="payments_payment_reject",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _get_payment_to_decide(self, request, object_id):
+        payment = self.get_object(request, object_id)
+        if payment is None:
+            raise Http404("No such payment.")
+        if not self.has_change_permission(request, payment):
+            raise PermissionDenied
+        return payment
+
+    def _back_to(self, payment):
+        return redirect("admin:payments_payment_change", payment.pk)
+
+    def approve_view(self, request, object_id):
+        return require_POST(self._approve)(request, object_id)
+
+    def _approve(self, request, object_id):
+        payment = self._get_payment_to_decide(request, object_id)
+        remarks = request.POST.get("remarks", "").strip()[:800]
+        if services.approve_payment(payment, request.user, remarks):
+            self.message_user(
+                request, f"Approved payment {payment.reference}.", messages.SUCCESS
+            )
+        else:
+            self.message_user(
+                request, already_decided_message(payment), messages.WARNING
+            )
+        return self._back_to(payment)
+
+    def reject_view(self, request, object_id):
+        return require_POST(self._reject)(request, object_id)
+
+    def _reject(self, request, object_id):
+        payment = self._get_payment_to_decide(request, object_id)
+        form = RejectionReason(request.POST, prefix="reject")
+        if not form.is_valid():
+            # Show the change page again with the errors and what was typed.
+            as_get = copy.copy(request)
+            as_get.method = "GET"
+            return self.change_view(
+                as_get, object_id, extra_context={"reject_form": form}
+            )
+        if services.reject_payment(payment, request.user, form.cleaned_data["text"]):
+            self.message_user(
+                request, f"Rejected payment {payment.reference}.", messages.SUCCESS
+            )
+        else:
+            self.message_user(
+                request, already_decided_message(payment), messages.WARNING
+            )
+        return self._back_to(payment)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        payment = self.get_object(request, object_id)
+        can_decide = (
+            payment is not None
+            and payment.status == PaymentStatus.PENDING_VERIFICATION
+            and self.has_change_permission(request, payment)
+        )
+        extra_context = {
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+            "can_decide": can_decide,
+            "reject_form": RejectionReason(prefix="reject"),
+            **(extra_context or {}),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+def already_decided_message(payment):
+    who = payment.reviewed_by.display_name if payment.reviewed_by else "someone"
+    return (
+        f"Payment {payment.reference} was already decided by {who} "
+        f"({payment.get_status_display().lower()}); nothing was changed."
+    )

@@ -1,0 +1,69 @@
+import pytest
+from django.urls import reverse
+
+from payments.factories import PaymentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def payment(student):
+    return PaymentFactory(student=student)
+
+
+def proof_url(payment):
+    return reverse("payments:proof", args=[payment.public_id])
+
+
+def assert_served(response, payment):
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "private" in response["Cache-Control"]
+    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    with payment.proof.open("rb") as stored:
+        assert b"".join(response.streaming_content) == stored.read()
+
+
+def test_the_owner_can_open_their_proof(student_client, payment):
+    assert_served(student_client.get(proof_url(payment)), payment)
+
+
+def test_an_approver_can_open_any_proof(approver_client, payment):
+    assert_served(approver_client.get(proof_url(payment)), payment)
+
+
+def test_a_superuser_can_open_any_proof(client, superuser, payment):
+    client.force_login(superuser)
+    assert_served(client.get(proof_url(payment)), payment)
+
+
+def test_student_cannot_open_another_students_proof(client, other_student, payment):
+    client.force_login(other_student)
+    assert client.get(proof_url(payment)).status_code == 404
+
+
+def test_staff_outside_the_approvers_group_cannot_open_a_proof(client, payment):
+    from accounts.factories import UserFactory
+
+    client.force_login(UserFactory(is_staff=True))
+    assert client.get(proof_url(payment)).status_code == 404
+
+
+def test_anonymous_cannot_open_a_proof(client, payment):
+    assert client.get(proof_url(payment)).status_code == 404
+
+
+def test_a_missing_file_is_404(student_client, payment):
+    payment.proof.storage.delete(payment.proof.name)
+    assert student_client.get(proof_url(payment)).status_code == 404
+
+
+def test_deleting_a_payment_deletes_its_file(
+    payment, django_capture_on_commit_callbacks
+):
+    storage, name = payment.proof.storage, payment.proof.name
+    assert storage.exists(name)
+    with django_capture_on_commit_callbacks(execute=True):
+        payment.delete()
+    assert not storage.exists(name)

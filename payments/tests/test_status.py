@@ -1,0 +1,45 @@
+import pytest
+from django.urls import reverse
+
+from payments.factories import PaymentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def status_url(payment):
+    return reverse("payments:status", args=[payment.public_id])
+
+
+def test_it_reports_pending_then_the_decision_with_remarks(
+    student_client, student, approver
+):
+    payment = PaymentFactory(student=student)
+
+    pending = student_client.get(status_url(payment)).json()
+    payment.reject(approver, "Wrong payee")
+    decided = student_client.get(status_url(payment))
+
+    assert pending["status"] == "pending_verification"
+    assert pending["status_label"] == "Pending verification"
+    assert pending["is_final"] is False
+    assert "no-store" in decided["Cache-Control"]
+    body = decided.json()
+    assert body["status"] == "rejected"
+    assert body["status_label"] == "Rejected"
+    assert body["badge"] == "bad"
+    assert body["remarks"] == "Wrong payee"
+    assert body["is_final"] is True
+
+
+def test_student_cannot_poll_another_students_payment(client, other_student):
+    client.force_login(other_student)
+    assert client.get(status_url(PaymentFactory())).status_code == 404
+
+
+def test_approvers_use_the_console_not_the_students_status(approver_client):
+    assert approver_client.get(status_url(PaymentFactory())).status_code == 404
+
+
+def test_a_write_is_not_allowed(student_client, student):
+    payment = PaymentFactory(student=student)
+    assert student_client.post(status_url(payment)).status_code == 405
