@@ -1,0 +1,118 @@
+"""Compare the private uploads with the database.
+
+Reports records whose file is missing (a payment proof or a recorded answer that
+cannot be shown) and files under MEDIA_ROOT/private that no record points to
+(left by a crash between writing a file and committing its row, or by a restore of
+mismatched backups). `--fix` deletes those orphan files; records are never deleted,
+because a missing file is evidence an operator must look at (restore it from a
+backup, or decide about the payment or interview by hand).
+
+Files younger than --min-age-minutes are left alone: an upload being saved right
+now has its file on disk a moment before its row is committed.
+
+Exit status: 0 when everything matches (or --fix removed every problem it could),
+1 while any problem remains, so a cron job or a monitor can alert on it.
+"""
+
+import os
+import time
+from pathlib import Path
+
+from django.apps import apps
+from django.core.management.base import BaseCommand, CommandError
+from django.db import models
+
+from portal.storage import private_storage
+
+
+def private_file_fields():
+    """Every FileField of every model that stores into the private storage."""
+    root = Path(private_storage().location).resolve()
+    for model in apps.get_models():
+        for field in model._meta.get_fields():
+            if not isinstance(field, models.FileField):
+                continue
+            location = getattr(field.storage, "location", None)
+            if location and Path(location).resolve() == root:
+                yield model, field
+
+
+def _label(model, row_id):
+    return f"{model._meta.label} {row_id}"
+
+
+class Command(BaseCommand):
+    help = "Report records whose private file is missing and files with no record."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--fix",
+            action="store_true",
+            help="Delete the orphan files (never records).",
+        )
+        parser.add_argument(
+            "--min-age-minutes",
+            type=int,
+            default=60,
+            help="Only files older than this can be orphans (default 60).",
+        )
+
+    def handle(self, *args, fix, min_age_minutes, **options):
+        storage = private_storage()
+        root = Path(storage.location)
+        referenced = set()
+        missing = []
+        records = 0
+        fields = list(private_file_fields())
+        for model, field in fields:
+            has_public_id = any(f.name == "public_id" for f in model._meta.fields)
+            id_field = "public_id" if has_public_id else "pk"
+            rows = (
+                model._default_manager.exclude(**{field.name: ""})
+                .values_list(id_field, field.name)
+                .iterator()
+            )
+            for row_id, name in rows:
+                records += 1
+                referenced.add(name)
+                if not storage.exists(name):
+                    missing.append((model, row_id, field.name, name))
+
+        orphans = []
+        files = 0
+        cutoff = time.time() - min_age_minutes * 60
+        for path in sorted(root.rglob("*")) if root.exists() else []:
+            if not path.is_file() or path.is_symlink():
+                continue
+            files += 1
+            name = path.relative_to(root).as_posix()
+            if name not in referenced and path.stat().st_mtime < cutoff:
+                orphans.append((name, path))
+
+        self.stdout.write(
+            f"Checked {records} records in {len(fields)} file fields and "
+            f"{files} files under {root}."
+        )
+        if missing:
+            self.stdout.write(f"Records whose file is missing ({len(missing)}):")
+            for model, row_id, field_name, name in missing:
+                self.stdout.write(f"  {_label(model, row_id)} {field_name}: {name}")
+        removed = 0
+        if orphans:
+            self.stdout.write(f"Files with no record ({len(orphans)}):")
+            for name, path in orphans:
+                if fix:
+                    try:
+                        os.remove(path)
+                        removed += 1
+                        self.stdout.write(f"  removed {name}")
+                    except OSError as error:
+                        self.stdout.write(f"  could not remove {name}: {error}")
+                else:
+                    self.stdout.write(f"  {name} ({path.stat().st_size} bytes)")
+
+        remaining = len(missing) + len(orphans) - removed
+        if remaining:
+            hint = "" if fix or not orphans else " Run with --fix to remove orphans."
+            raise CommandError(f"{remaining} problem(s) found.{hint}", returncode=1)
+        self.stdout.write(self.style.SUCCESS("Media and records match."))
