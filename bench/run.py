@@ -171,11 +171,11 @@ class Server:
                 raise SystemExit("bench: gunicorn exited; see its log")
             try:
                 health = self.url("/health")  # always http://127.0.0.1
-                with urllib.request.urlopen(health, timeout=2) as reply:  # noqa: S310
+                with urllib.request.urlopen(health, timeout=5) as reply:  # noqa: S310
                     if reply.status == 200 and len(self.workers()) >= 1:
                         time.sleep(2)  # let every worker finish booting
                         return
-            except (urllib.error.URLError, ConnectionError):
+            except OSError:  # refused, reset or timed out while booting
                 pass
             time.sleep(0.3)
         raise SystemExit("bench: gunicorn did not answer /health within 60 s")

@@ -1,0 +1,154 @@
+"""Queries per page do not grow with the data.
+
+Each page is measured on a small data set, then the data grows (more scale
+students with payments, requests and reviews; more history for the student under
+test) and the page must take exactly as many queries again, within a fixed bound.
+The bounds are what the pages take today: raise one only with a reason.
+"""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from interviews.factories import InterviewRequestFactory
+from interviews.models import InterviewCourse, InterviewRequest, RequestStatus
+from payments.factories import CompletedPaymentFactory, PaymentFactory
+from payments.models import Payment, PaymentStatus
+
+pytestmark = pytest.mark.django_db
+
+STUDENT = "scale000001"
+APPROVER = "admin1"
+
+
+def _seed_scale(count):
+    call_command(
+        "seed_demo", "--allow-demo-passwords", "--scale", str(count), stdout=StringIO()
+    )
+
+
+def _grow_history(student, rounds):
+    """Old decided payments and finished requests on every course, as a student
+    who has used the site for a long time has."""
+    for course in InterviewCourse.objects.all():
+        for _ in range(rounds):
+            PaymentFactory(
+                student=student,
+                course=course,
+                status=PaymentStatus.REJECTED,
+                remarks="Amount mismatch.",
+            )
+            used = CompletedPaymentFactory(
+                student=student, course=course, consumed_at=timezone.now()
+            )
+            for status in (RequestStatus.CANCELLED, RequestStatus.COMPLETED):
+                InterviewRequestFactory(
+                    student=student, course=course, payment=used, status=status
+                )
+
+
+def _queries(client, url):
+    client.get(url)  # per-process caches (content types, permissions) warm up
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return len(captured)
+
+
+def _pages(student):
+    pending = (
+        Payment.objects.filter(
+            student=student, status=PaymentStatus.PENDING_VERIFICATION
+        )
+        .order_by("created_at")
+        .first()
+    )
+    if pending is None:
+        pending = PaymentFactory(student=student, course=InterviewCourse.objects.last())
+    return {
+        "student": {
+            "dashboard": reverse("dashboard"),
+            "course list": reverse("interviews:course_list"),
+            "card states poll": reverse("interviews:card_states"),
+            "my interviews": reverse("interviews:my_interviews"),
+            "my interviews, last page": reverse("interviews:my_interviews")
+            + "?page=last",
+            "payment status poll": reverse("payments:status", args=[pending.public_id]),
+        },
+        "approver": {
+            "admin index": reverse("admin:index"),
+            "payments pending queue": reverse("admin:payments_payment_changelist")
+            + f"?status__exact={PaymentStatus.PENDING_VERIFICATION}",
+            "requests pending queue": reverse(
+                "admin:interviews_interviewrequest_changelist"
+            )
+            + f"?status__exact={RequestStatus.PENDING}",
+        },
+    }
+
+
+# The most queries each page may take, whatever the size of the data.
+BOUNDS = {
+    "dashboard": 5,
+    "course list": 5,
+    "card states poll": 5,
+    "my interviews": 5,
+    "my interviews, last page": 5,
+    "payment status poll": 3,
+    "admin index": 11,
+    "payments pending queue": 9,
+    "requests pending queue": 8,
+}
+
+
+def _measure(client, student, approver):
+    counts = {}
+    client.force_login(student)
+    pages = _pages(student)
+    for name, url in pages["student"].items():
+        counts[name] = _queries(client, url)
+    client.force_login(approver)
+    for name, url in pages["approver"].items():
+        counts[name] = _queries(client, url)
+    return counts
+
+
+def test_queries_per_page_do_not_grow_with_the_data(
+    client, django_assert_max_num_queries
+):
+    _seed_scale(8)
+    student = User.objects.get(username=STUDENT)
+    approver = User.objects.get(username=APPROVER)
+    small = _measure(client, student, approver)
+
+    _seed_scale(60)
+    _grow_history(student, rounds=3)
+    assert Payment.objects.filter(student=student).count() > 30
+    large = _measure(client, student, approver)
+
+    assert large == small
+    for name, count in large.items():
+        assert count <= BOUNDS[name], f"{name}: {count} queries"
+    client.force_login(approver)
+    with django_assert_max_num_queries(BOUNDS["payments pending queue"]):
+        client.get(_pages(student)["approver"]["payments pending queue"])
+
+
+def test_admin_queues_list_fifty_rows_a_page(client):
+    _seed_scale(150)
+    assert (
+        Payment.objects.filter(status=PaymentStatus.PENDING_VERIFICATION).count() > 50
+    )
+    client.force_login(User.objects.get(username=APPROVER))
+    pages = _pages(User.objects.get(username=STUDENT))["approver"]
+    for name in ("payments pending queue", "requests pending queue"):
+        response = client.get(pages[name])
+        rows = response.content.decode().count('name="_selected_action"')
+        assert rows == 50, name
+    assert InterviewRequest.objects.filter(status=RequestStatus.PENDING).count() > 50
