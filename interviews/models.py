@@ -102,7 +102,11 @@ class InterviewRequest(models.Model):
         InterviewCourse, on_delete=models.PROTECT, related_name="interview_requests"
     )
     payment = models.ForeignKey(
-        "payments.Payment", on_delete=models.PROTECT, related_name="interview_requests"
+        # RESTRICT, not PROTECT: a payment in use cannot be deleted on its own, but
+        # deleting the student deletes their payments and interviews together.
+        "payments.Payment",
+        on_delete=models.RESTRICT,
+        related_name="interview_requests",
     )
     preferred_at = models.DateTimeField("preferred time")
     notes = models.TextField(max_length=1000, blank=True)

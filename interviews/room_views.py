@@ -1,7 +1,6 @@
 """The interview room: the student records one answer per question, in order."""
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,7 +8,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.roles import APPROVERS_GROUP, is_approver
+from accounts.roles import is_approver
 from interviews.models import (
     Answer,
     InterviewQuestion,
@@ -19,11 +18,11 @@ from interviews.models import (
 from interviews.uploads import (
     UploadRefused,
     check_can_answer,
+    finish_interview,
     parse_duration,
     receive_recording,
     store_answer,
 )
-from portal.emails import send_on_commit
 from portal.http import ranged_file_response
 
 
@@ -44,22 +43,6 @@ def _get_answer_for_user(request, public_id):
     if answer.request.student_id != request.user.pk and not is_approver(request.user):
         raise Http404("No such recording.")
     return answer
-
-
-def finish_interview(interview):
-    """Complete the interview if every question is answered, and tell the
-    approvers once (only the call that made the change sends the email)."""
-    if not interview.complete():
-        return False
-    approvers = get_user_model().objects.filter(
-        is_active=True, groups__name=APPROVERS_GROUP
-    )
-    send_on_commit(
-        "interview_completed",
-        {"interview": interview, "student": interview.student},
-        sorted({user.email for user in approvers if user.email}),
-    )
-    return True
 
 
 def _room_phase(interview, now):
