@@ -11,6 +11,7 @@ from accounts.roles import is_approver
 from payments import services
 from payments.forms import PaymentProofForm
 from payments.models import Payment, PaymentStatus
+from portal.ratelimit import ratelimit
 
 CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 BADGES = {
@@ -60,9 +61,14 @@ def _status_context(payment):
     }
 
 
-# Rate limiting of submissions (issue 8) decorates this view.
 @login_required
 @require_http_methods(["GET", "POST"])
+@ratelimit(
+    key="user",
+    rate="RATELIMIT_PAYMENT",
+    name="payment",
+    message="You have submitted payments too many times in a short while.",
+)
 def pay(request, slug):
     course = _get_course(slug)
     live = services.live_payment_for(request.user, course)
