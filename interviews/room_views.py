@@ -24,6 +24,7 @@ from interviews.uploads import (
     store_answer,
 )
 from portal.http import ranged_file_response
+from portal.ratelimit import ratelimit
 
 
 def _get_interview_for_user(request, public_id):
@@ -129,6 +130,12 @@ def room_state(request, public_id):
 
 @login_required
 @require_POST
+@ratelimit(
+    key="user",
+    rate="RATELIMIT_UPLOAD",
+    name="answer-upload",
+    message="You have uploaded answers too many times in a short while.",
+)
 def upload_answer(request, public_id, question_id):
     """The recorded Blob arrives as the raw request body (see static/js/room.js)."""
     interview = _get_interview_for_user(request, public_id)

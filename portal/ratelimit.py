@@ -196,8 +196,9 @@ def too_many_requests(request, usage, message=""):
     if wants_json(request):
         response = JsonResponse(
             {
-                "error": "rate_limited",
-                "message": f"{message} Try again in {wait}.",
+                # "error" is the sentence to show, as in the site's other JSON.
+                "error": f"{message} Try again in {wait}.",
+                "code": "rate_limited",
                 "retry_after": usage.retry_after,
             },
             status=429,

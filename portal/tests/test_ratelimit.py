@@ -109,9 +109,10 @@ def test_a_script_gets_json_with_retry_after(client, settings):
     assert response.status_code == 429
     assert response["Content-Type"] == "application/json"
     data = response.json()
-    assert data["error"] == "rate_limited"
+    assert data["code"] == "rate_limited"
     assert int(response["Retry-After"]) == data["retry_after"] > 0
-    assert "Try again in" in data["message"]
+    assert "Too many sign-ups" in data["error"]
+    assert "Try again in" in data["error"]
 
 
 def test_gets_are_not_counted(client, settings):

@@ -44,3 +44,27 @@ def test_payment_submissions_are_limited_per_student(
     other = Client()
     other.force_login(other_student)
     assert _pay(other, course, utr="412345678901").status_code == 302
+
+
+def test_answer_uploads_are_limited_per_student(student_client, student, settings):
+    from interviews.factories import webm_bytes
+    from interviews.models import Answer
+    from interviews.tests.room_helpers import (
+        open_interview,
+        post_video,
+        stored_answer_files,
+    )
+
+    settings.RATELIMIT_UPLOAD = "2/h"
+    interview = open_interview(student, questions=3)
+    first, second, third = interview.course.questions.order_by("order")
+    assert post_video(student_client, interview, first, webm_bytes()).status_code == 201
+    assert post_video(student_client, interview, second, b"junk").status_code >= 400
+    files_before = stored_answer_files()
+    response = post_video(student_client, interview, third, webm_bytes())
+    assert response.status_code == 429
+    assert response["Retry-After"].isdigit()
+    # The room shows "error" to the student.
+    assert "uploaded answers too many times" in response.json()["error"]
+    assert Answer.objects.filter(request=interview).count() == 1
+    assert stored_answer_files() == files_before
