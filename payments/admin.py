@@ -118,16 +118,17 @@ class PaymentEventInline(admin.TabularInline):
 
 @admin.register(Payment)
 class PaymentAdmin(admin.ModelAdmin):
+    # The proof and the duplicate flag first: they decide most cases.
     list_display = [
         "reference",
-        "student_display",
-        "course",
-        "amount",
-        "utr",
-        "created_at",
-        "status_display",
         "proof_thumbnail",
         "duplicate_flag",
+        "student_display",
+        "utr",
+        "amount",
+        "course",
+        "created_at",
+        "status_display",
     ]
     list_display_links = ["reference"]
     list_filter = [PaymentStatusFilter, "course", "created_at"]
@@ -216,10 +217,10 @@ class PaymentAdmin(admin.ModelAdmin):
     def student_display(self, obj):
         student = obj.student
         return format_html(
-            "{}<br><small>{} · {}</small>",
+            '{}<br><small title="{}">{}</small>',
             student.display_name,
-            student.username,
             student.email or "no email",
+            student.username,
         )
 
     @admin.display(description="status", ordering="status")
@@ -242,7 +243,7 @@ class PaymentAdmin(admin.ModelAdmin):
             obj.reference,
         )
 
-    @admin.display(description="possible duplicate")
+    @admin.display(description="duplicate?")
     def duplicate_flag(self, obj):
         if not getattr(obj, "has_duplicate_proof", False):
             return "-"
@@ -404,6 +405,17 @@ class PaymentAdmin(admin.ModelAdmin):
             )
         return self._back_to(payment)
 
+    def changelist_view(self, request, extra_context=None):
+        status = request.GET.get(PaymentStatusFilter.parameter_name)
+        title = (
+            "Payments waiting for verification (oldest first)"
+            if status in (None, "", PaymentStatus.PENDING_VERIFICATION)
+            else "Payments"
+        )
+        return super().changelist_view(
+            request, {"title": title, **(extra_context or {})}
+        )
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         payment = self.get_object(request, object_id)
         can_decide = (
@@ -412,6 +424,7 @@ class PaymentAdmin(admin.ModelAdmin):
             and self.has_change_permission(request, payment)
         )
         extra_context = {
+            "title": "Verify payment" if can_decide else "Payment",
             "show_save": False,
             "show_save_and_continue": False,
             "show_save_and_add_another": False,

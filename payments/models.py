@@ -148,7 +148,7 @@ class PaymentEvent(models.Model):
         ordering = ["created_at", "id"]
 
     def __str__(self):
-        return f"{self.from_status} -> {self.to_status}"
+        return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
 
 
 @receiver(post_delete, sender=Payment)

@@ -331,7 +331,7 @@ def test_display_methods():
     payment.has_duplicate_proof = True
 
     assert model_admin.student_display(payment) == (
-        "Meera &lt;Iyer&gt;<br><small>meera · meera@example.org</small>"
+        'Meera &lt;Iyer&gt;<br><small title="meera@example.org">meera</small>'
     )
     assert "Rejected" in model_admin.status_display(payment)
     thumbnail = model_admin.proof_thumbnail(payment)
