@@ -77,7 +77,7 @@ def test_a_rejected_payment_shows_the_remarks_live_and_the_student_pays_again(
     expect(page.get_by_text("Pending verification", exact=True)).to_be_visible()
     statuses = list(
         Payment.objects.filter(student=student)
-        .order_by("created_at")
+        .order_by("pk")
         .values_list("status", flat=True)
     )
     assert statuses == [PaymentStatus.REJECTED, PaymentStatus.PENDING_VERIFICATION]
@@ -128,7 +128,7 @@ def test_a_rejected_request_shows_the_reason_and_the_student_reschedules(
     expect(steps.card(page, "Data Analyst")).to_contain_text("Schedule request pending")
     assert list(
         InterviewRequest.objects.filter(student=student)
-        .order_by("created_at")
+        .order_by("pk")
         .values_list("status", flat=True)
     ) == [RequestStatus.REJECTED, RequestStatus.PENDING]
 
