@@ -50,7 +50,7 @@ class AnswerReviewInline(admin.StackedInline):
     max_num = 0
     can_delete = False
     verbose_name = "answer"
-    verbose_name_plural = "answers"
+    verbose_name_plural = "answers: watch and rate each one"
 
     def get_queryset(self, request):
         return (
@@ -75,7 +75,8 @@ class AnswerReviewInline(admin.StackedInline):
         url = reverse("interviews:answer_video", args=[answer.public_id])
         return format_html(
             '<video controls preload="metadata" class="review-video" src="{}" '
-            'width="480">Your browser cannot play this recording. '
+            'width="480" height="360" style="max-width:100%;height:auto;'
+            'background:#111">Your browser cannot play this recording. '
             '<a href="{}">Download it</a>.</video>',
             url,
             url,
@@ -284,6 +285,11 @@ class MissedInterviewAdmin(admin.ModelAdmin):
     @admin.display(description="Questions answered")
     def answered(self, interview):
         return f"{interview.answer_total} of {interview.question_total}"
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        # Once reopened the interview leaves this list: nothing to continue editing.
+        context.update(show_save_and_continue=False, show_save_and_add_another=False)
+        return super().render_change_form(request, context, *args, **kwargs)
 
     def save_model(self, request, obj, form, change):
         won = obj.reopen(

@@ -193,6 +193,7 @@
     if (audioContext) audioContext.resume();
     if (practice) practice.stop();
     showError("");
+    say("");
     if (state && state.consent_given) {
       nextQuestion();
     } else {
@@ -237,9 +238,8 @@
     if (index === -1) { finish(); return; }
     current = state.questions[index];
     retakesLeft = state.retakes;
-    var label = "Question " + (index + 1) + " of " + state.questions.length;
-    $("question-progress").textContent = label;
-    $("question-title").textContent = "Question " + (index + 1);
+    $("question-title").textContent =
+      "Question " + (index + 1) + " of " + state.questions.length;
     $("question-text").textContent = current.text;
     $("live").srcObject = stream;
     show("step-question");
@@ -370,6 +370,7 @@
 
   function finish() {
     if (stream) stream.getTracks().forEach(function (track) { track.stop(); });
+    $("room-lead").hidden = true;
     show("step-done");
     say("Interview completed. Thank you.");
   }
