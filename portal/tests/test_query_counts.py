@@ -81,12 +81,11 @@ def _pages(student):
         },
         "approver": {
             "admin index": reverse("admin:index"),
-            "payments pending queue": reverse("admin:payments_payment_changelist")
-            + f"?status__exact={PaymentStatus.PENDING_VERIFICATION}",
+            # Both changelists open on their pending queue.
+            "payments pending queue": reverse("admin:payments_payment_changelist"),
             "requests pending queue": reverse(
                 "admin:interviews_interviewrequest_changelist"
-            )
-            + f"?status__exact={RequestStatus.PENDING}",
+            ),
         },
     }
 
