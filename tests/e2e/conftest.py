@@ -50,6 +50,15 @@ def save_failure_screenshots(request, contexts):
                 print(f"no screenshot of {page.url}: {exc}")
 
 
+@pytest.fixture(autouse=True)
+def fresh_rate_limits(db):
+    """The rate-limit counters live in the cache, which a flush does not empty;
+    every journey starts with none spent."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not os.access(CHROMIUM, os.X_OK):
@@ -127,14 +136,16 @@ def page_as(new_context, live_server):
 
 @pytest.fixture
 def audit(new_context, live_server):
-    """audit(path, user=None, status=200) -> a list of problems with one page:
-    serious or critical axe violations at 1280 px, and any width beyond a 375 px
-    screen. Axe runs in a session that bypasses the CSP, used only for this."""
+    """audit(path, user=None, status=200, then=None) -> a list of problems with
+    one page: serious or critical axe violations at 1280 px, and any width beyond
+    a 375 px screen. `then(page)` brings the page into the state to check (fills a
+    form, clicks through a step). Axe runs in a session that bypasses the CSP,
+    used only for this check."""
     if not AXE_JS.exists():
         pytest.fail(f"{AXE_JS} is missing: run `npm ci` (make test-e2e does).")
     pages = {}
 
-    def check(path, user=None, status=200):
+    def check(path, user=None, status=200, then=None):
         key = user.pk if user else None
         if key not in pages:
             context = new_context(bypass_csp=True)
@@ -147,13 +158,16 @@ def audit(new_context, live_server):
         problems = []
         if response.status != status:
             problems.append(f"{path} answered {response.status}, not {status}")
+        if then is not None:
+            then(page)
+        where = f"{path}{' after ' + then.__name__ if then else ''}"
         violations = axe_violations(page)
         if violations:
-            problems.append(format_violations(path, violations))
+            problems.append(format_violations(where, violations))
         page.set_viewport_size(PHONE)
         overflow = horizontal_overflow(page)
         if overflow > 0:
-            problems.append(f"{path} is {overflow} px wider than a 375 px screen")
+            problems.append(f"{where} is {overflow} px wider than a 375 px screen")
         return problems
 
     return check
