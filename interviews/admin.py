@@ -42,7 +42,6 @@ class InterviewCourseAdmin(admin.ModelAdmin):
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}
     inlines = [InterviewQuestionInline]
-from interviews import admin_review  # noqa: E402,F401
 
 
 # ---- Interview requests: the scheduling console (issue 4) ----
@@ -322,3 +321,6 @@ class InterviewRequestAdmin(admin.ModelAdmin):
             return redirect("admin:interviews_interviewrequest_changelist")
         self.message_user(request, already_decided_message(interview), messages.ERROR)
         return redirect(request.path)
+
+
+from interviews import admin_review  # noqa: E402,F401
