@@ -1,4 +1,5 @@
 from collections import Counter
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import admin, messages
@@ -76,6 +77,31 @@ class RequestStatusFilter(admin.SimpleListFilter):
             }
 
 
+class UpcomingDateFilter(admin.DateFieldListFilter):
+    """Dates an approver plans around: today, tomorrow, the next 7 days (site
+    time zone). Same query parameters as Django's date filter."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path):
+        super().__init__(field, request, params, model, model_admin, field_path)
+        local = timezone.localtime(timezone.now(), timezone.get_default_timezone())
+        today = local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+        def days(start, count):
+            since = today + timedelta(days=start)
+            return {
+                self.lookup_kwarg_since: str(since),
+                self.lookup_kwarg_until: str(since + timedelta(days=count)),
+            }
+
+        self.links = (
+            ("Any date", {}),
+            ("Today", days(0, 1)),
+            ("Tomorrow", days(1, 1)),
+            ("Next 7 days", days(0, 7)),
+            ("Past", {self.lookup_kwarg_until: str(today)}),
+        )
+
+
 class RequestEventInline(admin.TabularInline):
     model = RequestEvent
     fields = ["created_at", "actor", "from_status", "to_status", "note"]
@@ -131,8 +157,8 @@ class InterviewRequestAdmin(admin.ModelAdmin):
     list_filter = [
         RequestStatusFilter,
         "course",
-        ("preferred_at", admin.DateFieldListFilter),
-        ("scheduled_at", admin.DateFieldListFilter),
+        ("preferred_at", UpcomingDateFilter),
+        ("scheduled_at", UpcomingDateFilter),
     ]
     search_fields = ["student__username", "student__full_name", "student__email"]
     list_select_related = ["student", "course", "payment"]

@@ -307,3 +307,25 @@ def test_reminders_run_concurrently_send_once():
         thread.join()
     assert sum(counts) == 4
     assert len(mail.outbox) == 4
+
+
+def test_the_date_filters_look_ahead(approver_client):
+    tomorrow = _future_day(1)
+    InterviewRequestFactory(
+        preferred_at=site_datetime(tomorrow, datetime.min.time()).replace(hour=10)
+    )
+    InterviewRequestFactory(
+        preferred_at=site_datetime(_future_day(5), datetime.min.time()).replace(hour=10)
+    )
+    response = approver_client.get(CHANGELIST)
+    body = response.content.decode()
+    assert "Tomorrow" in body
+    assert "Next 7 days" in body
+    spec = next(
+        f for f in response.context["cl"].filter_specs if f.title == "preferred time"
+    )
+    links = dict(spec.links)
+    tomorrow_only = approver_client.get(CHANGELIST, links["Tomorrow"])
+    assert len(tomorrow_only.context["cl"].result_list) == 1
+    week = approver_client.get(CHANGELIST, links["Next 7 days"])
+    assert len(week.context["cl"].result_list) == 2
