@@ -105,7 +105,7 @@ def room_state(request, public_id):
     )
     questions = [
         {
-            "id": str(question.public_id),
+            "public_id": str(question.public_id),
             "text": question.text,
             "preparation_seconds": question.preparation_seconds,
             "max_answer_seconds": question.max_answer_seconds,

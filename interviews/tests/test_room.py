@@ -136,7 +136,7 @@ def test_room_state_resumes_after_a_partial_interview(student_client, student):
         reverse("interviews:room_state", args=[interview.public_id])
     ).json()
 
-    assert [q["id"] for q in state["questions"]] == [
+    assert [q["public_id"] for q in state["questions"]] == [
         str(first.public_id),
         str(second.public_id),
         str(third.public_id),

@@ -334,7 +334,7 @@
       phase("review");
       return;
     }
-    var url = root.dataset.uploadUrlTemplate.replace(PLACEHOLDER, current.id);
+    var url = root.dataset.uploadUrlTemplate.replace(PLACEHOLDER, current.public_id);
     var attempt = 0;
     say("Uploading your answer\u2026");
     (function tryOnce() {

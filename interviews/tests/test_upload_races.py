@@ -1,0 +1,99 @@
+"""Concurrent uploads on PostgreSQL: exactly one answer per question, exactly
+one completion and one email. Run with DATABASE_URL=postgres://..."""
+
+import threading
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.db import connection
+from django.test import Client
+
+from interviews.factories import webm_bytes
+from interviews.models import Answer, RequestEvent, RequestStatus
+from interviews.tests.room_helpers import (
+    open_interview,
+    post_video,
+    stored_answer_files,
+)
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        "postgresql" not in settings.DATABASES["default"]["ENGINE"],
+        reason="concurrency is tested on PostgreSQL",
+    ),
+]
+
+
+def _in_parallel(jobs):
+    """Run the callables at the same moment, each in its own thread."""
+    barrier = threading.Barrier(len(jobs))
+    results = [None] * len(jobs)
+
+    def run(index, job):
+        try:
+            barrier.wait()
+            results[index] = job()
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=run, args=(index, job))
+        for index, job in enumerate(jobs)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def _client_for(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_same_answer_uploaded_four_times_at_once_is_stored_once(student):
+    interview = open_interview(student, questions=2)
+    question = interview.course.questions.order_by("order").first()
+    files_before = set(stored_answer_files())
+    clients = [_client_for(student) for _ in range(4)]
+
+    responses = _in_parallel(
+        [
+            lambda c=c: post_video(c, interview, question, webm_bytes(200_000))
+            for c in clients
+        ]
+    )
+
+    codes = sorted(response.status_code for response in responses)
+    assert codes == [201, 409, 409, 409]
+    assert Answer.objects.filter(request=interview, question=question).count() == 1
+    assert len(set(stored_answer_files()) - files_before) == 1
+
+
+def test_the_last_two_answers_at_once_complete_the_interview_once(student, approver):
+    interview = open_interview(student, questions=2)
+    first, second = interview.course.questions.order_by("order")
+    clients = [_client_for(student), _client_for(student)]
+
+    responses = _in_parallel(
+        [
+            lambda: post_video(clients[0], interview, first, webm_bytes()),
+            lambda: post_video(clients[1], interview, second, webm_bytes()),
+        ]
+    )
+
+    assert [r.status_code for r in responses] == [201, 201]
+    assert sorted(r.json()["completed"] for r in responses) == [False, True]
+    interview.refresh_from_db()
+    assert interview.status == RequestStatus.COMPLETED
+    assert (
+        RequestEvent.objects.filter(
+            request=interview, to_status=RequestStatus.COMPLETED
+        ).count()
+        == 1
+    )
+    assert [m.to for m in mail.outbox] == [[approver.email]]
