@@ -28,6 +28,7 @@
   var practice = null;
   var prepTimer = null;
   var audioContext = null;
+  var resumeNote = "";
 
   function say(text) { statusBox.textContent = text; }
   function showError(text) {
@@ -132,7 +133,8 @@
         $("preview").srcObject = stream;
         startMeter();
         $("device-ok").disabled = false;
-        say("Your camera and microphone are working.");
+        $("practice-start").disabled = false;
+        say("Your camera and microphone are working." + (resumeNote ? " " + resumeNote : ""));
       })
       .catch(function (err) {
         say("");
@@ -385,8 +387,9 @@
       }
       var answered = state.questions.filter(function (q) { return q.answered; }).length;
       if (answered) {
-        say("Welcome back: " + answered + " of " + state.questions.length +
-          " answers are already uploaded. Check your camera to continue.");
+        resumeNote = "Welcome back: " + answered + " of " + state.questions.length +
+          " answers are already uploaded; you will continue with question " +
+          (answered + 1) + ".";
       }
       startDevices();
     })
