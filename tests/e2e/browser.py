@@ -77,10 +77,14 @@ def horizontal_overflow(page):
 
 
 def save_screenshots(page, name):
-    """Save docs/screenshots/<name>-1280.png and <name>-375.png, full page."""
+    """Save docs/screenshots/<name>-1280.png and <name>-375.png, full page.
+    Returns how many pixels the page is wider than the 375 px screen."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    overflow = 0
     for viewport in (DESKTOP, PHONE):
         page.set_viewport_size(viewport)
+        if viewport is PHONE:
+            overflow = horizontal_overflow(page)
         page.screenshot(
             path=str(SCREENSHOTS / f"{name}-{viewport['width']}.png"),
             full_page=True,
@@ -88,3 +92,4 @@ def save_screenshots(page, name):
             caret="hide",
         )
     page.set_viewport_size(DESKTOP)
+    return overflow

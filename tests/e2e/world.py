@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.factories import UserFactory
 from accounts.roles import make_approver
+from interviews.demo import DEMO_COURSES
 from interviews.factories import (
     AnswerFactory,
     InterviewCourseFactory,
@@ -37,17 +38,32 @@ class World:
     interviews: dict = field(default_factory=dict)
 
 
-def _course(order, slug, title, minutes=30, fee="200.00", questions=QUESTIONS):
+DEMO = {spec["slug"]: spec for spec in DEMO_COURSES}
+DESCRIPTIONS = {
+    "ux-designer": "Portfolio walk-throughs, design critique and research "
+    "questions for junior product designers.",
+    "cloud-engineer": "Networking, reliability and cost questions for entry-level "
+    "cloud and DevOps roles.",
+    "sales": "Pitching, objection handling and targets, as asked for field "
+    "and inside sales roles.",
+    "teaching": "Classroom management, lesson planning and parent communication "
+    "for school teaching posts.",
+    "civil-services": "A personality-test style panel: current affairs, your "
+    "background and situational questions.",
+}
+
+
+def _course(order, slug, title):
+    demo = DEMO.get(slug, {})
     course = InterviewCourseFactory(
         slug=slug,
         title=title,
         display_order=order,
-        duration_minutes=minutes,
-        fee=Decimal(fee),
-        description="Campus-placement style questions on problem solving, "
-        "projects and teamwork, as asked by real interview panels.",
+        duration_minutes=demo.get("duration_minutes", 30),
+        fee=Decimal("200.00"),
+        description=demo.get("description") or DESCRIPTIONS[slug],
     )
-    for position, text in enumerate(questions, start=1):
+    for position, text in enumerate(demo.get("questions", QUESTIONS), start=1):
         InterviewQuestionFactory(
             course=course,
             text=text,
@@ -69,7 +85,7 @@ def build_world():
     now = timezone.now()
     specs = [
         ("ux-designer", "UX Designer"),
-        ("software-engineer", "Software Engineer (Fresher)"),
+        ("software-engineer-fresher", "Software Engineer (Fresher)"),
         ("data-analyst", "Data Analyst"),
         ("hr-round", "HR Round"),
         ("product-manager", "Product Manager (Associate)"),
@@ -118,7 +134,7 @@ def build_world():
     )
     world.interviews["open"] = ScheduledRequestFactory(
         student=student,
-        course=c["software-engineer"],
+        course=c["software-engineer-fresher"],
         preferred_at=now + timedelta(minutes=2),
         scheduled_at=now + timedelta(minutes=2),
     )

@@ -1,0 +1,151 @@
+"""`make screenshots`: a full-page PNG of every student page and every console page,
+1280 and 375 px wide, into docs/screenshots/<page>-<width>.png.
+
+Not collected by the normal runs (the file name does not start with test_); run it
+with `.venv/bin/pytest tests/e2e/screenshots.py`.
+"""
+
+import re
+
+import pytest
+from django.contrib.auth.tokens import default_token_generator
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from playwright.sync_api import expect
+
+from accounts.factories import UserFactory
+from interviews.factories import InterviewRequestFactory
+from payments.factories import PaymentFactory
+from tests.e2e import steps
+from tests.e2e.browser import save_screenshots
+from tests.e2e.world import build_world
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def world(db):
+    world = build_world()
+    # A few other students, so that the console's queues look like a real day.
+    courses = list(world.courses.values())
+    for n, name in enumerate(["Anjali Rao", "Vikram Singh", "Fatima Sheikh"]):
+        other = UserFactory(full_name=name, username=f"student{n + 2}")
+        PaymentFactory(student=other, course=courses[n])
+        InterviewRequestFactory(
+            student=other, course=courses[n + 4], notes="Any weekday works."
+        )
+    return world
+
+
+WIDER_THAN_A_PHONE = {}
+
+
+def shoot(page, name, path=None, then=None):
+    if path is not None:
+        page.goto(path)
+    if then is not None:
+        then(page)
+    overflow = save_screenshots(page, name)
+    if overflow > 0:
+        WIDER_THAN_A_PHONE[name] = overflow
+
+
+def test_screenshots_of_every_page(new_context, page_as, world):
+    student, p, i = world.student, world.payments, world.interviews
+
+    # Before logging in.
+    page = new_context().new_page()
+    shoot(page, "login", "/accounts/login/")
+    shoot(page, "signup", "/accounts/signup/")
+
+    def signup_errors(page):
+        page.get_by_label("Username").fill("sam")
+        page.get_by_label("Mobile number").fill("12")
+        page.get_by_role("button", name="Create account").click()
+        expect(page.get_by_text("Enter a valid mobile number")).to_be_visible()
+
+    shoot(page, "signup-errors", "/accounts/signup/", signup_errors)
+    shoot(page, "password-reset", "/accounts/password/reset/")
+    shoot(page, "password-reset-sent", "/accounts/password/reset/sent/")
+    uid = urlsafe_base64_encode(force_bytes(student.pk))
+    token = default_token_generator.make_token(student)
+    shoot(page, "password-reset-confirm", f"/accounts/password/reset/{uid}/{token}/")
+    shoot(page, "password-reset-complete", "/accounts/password/reset/complete/")
+    shoot(page, "error-404", "/no-such-page/")
+
+    # The student's pages.
+    page = page_as(student)
+    shoot(page, "dashboard", "/")
+    shoot(page, "course-list", "/courses/")
+    shoot(page, "my-interviews", "/interviews/")
+    shoot(page, "pay", "/courses/ux-designer/pay/")
+
+    def bad_proof(page):
+        steps.submit_payment_proof(page, "41234567", screenshot=b"%PDF", name="a.pdf")
+        expect(page.get_by_text("A UTR is exactly 12 digits")).to_be_visible()
+
+    shoot(page, "pay-errors", "/courses/ux-designer/pay/", bad_proof)
+    shoot(page, "pay-after-rejection", "/courses/hr-round/pay/")
+    shoot(page, "payment-pending", f"/payments/{p['pending'].public_id}/")
+    shoot(page, "payment-rejected", f"/payments/{p['rejected'].public_id}/")
+    shoot(page, "request-form", "/courses/product-manager/request/")
+
+    def night_slot(page):
+        steps.request_slot(page, steps.bookable_day(), "23:30")
+        expect(page.get_by_text(re.compile("Choose a time between"))).to_be_visible()
+
+    shoot(page, "request-form-errors", "/courses/product-manager/request/", night_slot)
+    room = "/interviews/{}/room/".format
+    shoot(page, "room-not-open", room(i["tomorrow"].public_id))
+    shoot(page, "room-completed", room(i["completed"].public_id))
+    shoot(page, "room-missed", room(i["missed"].public_id))
+
+    def camera_ready(page):
+        button = page.get_by_role("button", name="My camera and microphone work")
+        expect(button).to_be_enabled()
+        page.wait_for_timeout(500)  # a few frames of the fake camera
+
+    shoot(page, "room-device-check", room(i["open"].public_id), camera_ready)
+
+    def consent(page):
+        page.get_by_role("button", name="My camera and microphone work").click()
+        expect(page.get_by_role("heading", name="2. Before you start")).to_be_visible()
+
+    shoot(page, "room-consent", then=consent)
+
+    def recording(page):
+        page.get_by_role("button", name="I agree, start the interview").click()
+        expect(page.get_by_role("button", name="Stop")).to_be_visible()
+        page.wait_for_timeout(1500)
+
+    shoot(page, "room-recording", then=recording)
+
+    def review_answer(page):
+        page.get_by_role("button", name="Stop").click()
+        expect(page.get_by_role("button", name="Submit answer")).to_be_visible()
+
+    shoot(page, "room-answer-review", then=review_answer)
+    shoot(page, "error-403", "/admin/")
+    shoot(page, "password-change", "/accounts/password/change/")
+
+    # The approval console.
+    console = page_as(world.approver)
+    shoot(console, "admin-index", "/admin/")
+    steps.open_queue(console, "Payments to verify")
+    shoot(console, "admin-payments-queue")
+    console.get_by_role("link", name=p["pending"].reference, exact=True).click()
+    shoot(console, "admin-payment")
+    steps.open_queue(console, "Interview requests to schedule")
+    shoot(console, "admin-requests-queue")
+    steps.open_request(console, student.display_name)
+    shoot(console, "admin-request")
+    steps.open_queue(console, "Completed interviews to review")
+    shoot(console, "admin-review-queue")
+    console.get_by_role("link", name=re.compile(student.display_name)).first.click()
+    shoot(console, "admin-review")
+
+    # The student pages are held to this by test_accessibility.py; the console
+    # (Django's admin) is reported here, to be looked at.
+    for name, pixels in WIDER_THAN_A_PHONE.items():
+        print(f"{name} is {pixels} px wider than a 375 px screen")
+    assert all(name.startswith("admin-") for name in WIDER_THAN_A_PHONE)
