@@ -260,15 +260,21 @@ def test_schedule_and_reject_forms_never_fail(approver_client):
 
 
 def test_payment_rejection_form_never_fails(approver_client):
+    from payments.admin import RejectionReason
     from payments.factories import PaymentFactory
+
+    CANNED_REASONS = RejectionReason.CANNED_REASONS
 
     payment = PaymentFactory()
     url = reverse("admin:payments_payment_reject", args=[payment.pk])
 
     @EXAMPLES
-    @given(reason=text, remarks=text)
+    @given(
+        reason=st.one_of(text, st.sampled_from([c for c, _ in CANNED_REASONS])),
+        remarks=text,
+    )
     def run(reason, remarks):
-        data = {"reason": reason, "remarks": remarks}
+        data = {"reject-reason": reason, "reject-remarks": remarks}
         response = in_savepoint(lambda: approver_client.post(url, data))
         assert_page_or_redirect(response)
 
