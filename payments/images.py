@@ -34,8 +34,6 @@ class CleanImage:
     content: bytes
     extension: str
     sha256: str
-    width: int
-    height: int
 
 
 def _refuse(message, code):
@@ -121,6 +119,4 @@ def clean_payment_screenshot(uploaded_file):
         content=content,
         extension=extension,
         sha256=hashlib.sha256(content).hexdigest(),
-        width=clean.width,
-        height=clean.height,
     )
