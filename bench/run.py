@@ -716,14 +716,18 @@ def verdict(target, baseline):
 def table(targets, baseline):
     lines = [
         "| target | req/s | p50 ms | p95 ms | p99 ms | errors | vs /ping | "
-        "queries | in-process ms | target |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "vs logged-in /ping | queries | in-process ms | target |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
+    floor = next((t for t in targets if t.cookie and t.kind == "anchor"), None)
     for target in targets:
         r = target.result
         ratio, mark = verdict(target, baseline)
         queries = "-" if target.queries is None else str(target.queries)
         cpu = "-" if target.cpu_ms is None else f"{target.cpu_ms:.1f}"
+        vs_floor = "-"
+        if floor is not None and target.cookie and target is not floor:
+            vs_floor = f"{r['rps'] / floor.result['rps']:.0%}"
         rows = f" ({target.rows} rows)" if target.rows is not None else ""
         errors = str(r["errors"])
         if r["non2xx"]:
@@ -731,7 +735,7 @@ def table(targets, baseline):
         lines.append(
             f"| {target.name}{rows} | {r['rps']:.0f} | {r['p50_us'] / 1000:.1f} | "
             f"{r['p95_us'] / 1000:.1f} | {r['p99_us'] / 1000:.1f} | {errors} | "
-            f"{ratio:.0%} | {queries} | {cpu} | {mark} |"
+            f"{ratio:.0%} | {vs_floor} | {queries} | {cpu} | {mark} |"
         )
     return "\n".join(lines)
 
