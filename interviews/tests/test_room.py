@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from interviews.factories import AnswerFactory
-from interviews.models import RequestStatus
+from interviews.models import InterviewRequest, RequestStatus
 from interviews.tests.room_helpers import open_interview
 
 
@@ -167,3 +167,26 @@ def test_room_state_queries_do_not_grow_with_questions(
     # (a savepoint, an update, its release) after force_login.
     with django_assert_max_num_queries(8):
         student_client.get(url)
+
+
+def test_room_of_a_pending_request_says_it_is_not_scheduled(student_client, student):
+    interview = open_interview(student)
+    InterviewRequest.objects.filter(pk=interview.pk).update(
+        status=RequestStatus.PENDING, scheduled_at=None
+    )
+
+    response = _room(student_client, interview)
+
+    assert "This interview is not scheduled" in response.content.decode()
+
+
+def test_room_page_queries_do_not_grow_with_answers(
+    student_client, student, django_assert_max_num_queries
+):
+    interview = open_interview(student, questions=6)
+    for question in list(interview.course.questions.all())[:5]:
+        AnswerFactory(request=interview, question=question)
+    _room(student_client, interview)  # the first request also saves the session
+
+    with django_assert_max_num_queries(8):
+        _room(student_client, interview)
