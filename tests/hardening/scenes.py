@@ -1,0 +1,113 @@
+"""Data for the load and fault tests, built and checked *inside* the site under
+test (run through `manage.py shell -c`), so they use the site's own database."""
+
+import json
+from datetime import timedelta
+
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from django.utils import timezone
+
+
+def session_for(user):
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return session.session_key
+
+
+def build():
+    from accounts.factories import UserFactory
+    from accounts.roles import make_approver
+    from interviews.factories import (
+        InterviewCourseFactory,
+        InterviewQuestionFactory,
+        InterviewRequestFactory,
+        ScheduledRequestFactory,
+    )
+    from payments.factories import CompletedPaymentFactory, PaymentFactory
+
+    approver = make_approver(UserFactory(username="race-approver"))
+    out = {"approver": session_for(approver)}
+
+    # Approvers race to approve one payment.
+    pending = PaymentFactory(course=InterviewCourseFactory(title="Approve race"))
+    out["pending_payment"] = pending.pk
+
+    # A student double-submits the payment form.
+    payer = UserFactory(username="race-payer")
+    out["payer"] = session_for(payer)
+    out["pay_course"] = InterviewCourseFactory(title="Pay race").slug
+
+    # A student double-submits the request form for one slot.
+    requester = UserFactory(username="race-requester")
+    paid = CompletedPaymentFactory(
+        student=requester, course=InterviewCourseFactory(title="Request race")
+    )
+    local = timezone.localtime(timezone.now(), timezone.get_default_timezone())
+    slot = (local + timedelta(days=2)).replace(hour=10, minute=0)
+    out["requester"] = session_for(requester)
+    out["request_course"] = paid.course.slug
+    out["slot"] = {"date": slot.strftime("%Y-%m-%d"), "time": "10:00"}
+
+    # Approvers race to schedule one request.
+    to_schedule = InterviewRequestFactory(
+        course=InterviewCourseFactory(title="Schedule race")
+    )
+    out["pending_request"] = to_schedule.pk
+
+    # A student's answer arrives twice at once (the last question: it completes).
+    recorder = UserFactory(username="race-recorder")
+    interview = ScheduledRequestFactory(
+        student=recorder,
+        course=InterviewCourseFactory(title="Upload race"),
+        consent_given_at=timezone.now(),
+    )
+    question = InterviewQuestionFactory(course=interview.course, order=1)
+    out["recorder"] = session_for(recorder)
+    out["interview"] = str(interview.public_id)
+    out["question"] = str(question.public_id)
+    print("RESULT " + json.dumps(out))
+
+
+def counts():
+    from accounts.models import User
+    from interviews.models import Answer, InterviewRequest, RequestEvent
+    from payments.models import Payment, PaymentEvent
+
+    out = {
+        "payments": Payment.objects.count(),
+        "payment_events": PaymentEvent.objects.count(),
+        "requests": InterviewRequest.objects.count(),
+        "request_events": RequestEvent.objects.count(),
+        "answers": Answer.objects.count(),
+        "usernames": sorted(User.objects.values_list("username", flat=True)),
+        "by_course": {
+            title: {
+                "payments": Payment.objects.filter(course__title=title).count(),
+                "completed": Payment.objects.filter(
+                    course__title=title, status="completed"
+                ).count(),
+                "approvals": PaymentEvent.objects.filter(
+                    payment__course__title=title, to_status="completed"
+                ).count(),
+                "requests": InterviewRequest.objects.filter(
+                    course__title=title
+                ).count(),
+                "scheduled": RequestEvent.objects.filter(
+                    request__course__title=title, to_status="scheduled"
+                ).count(),
+                "answers": Answer.objects.filter(request__course__title=title).count(),
+            }
+            for title in [
+                "Approve race",
+                "Pay race",
+                "Request race",
+                "Schedule race",
+                "Upload race",
+            ]
+        },
+    }
+    print("RESULT " + json.dumps(out))

@@ -1,0 +1,303 @@
+"""A real site for the load and fault tests: gunicorn (several workers, threads)
+on a PostgreSQL database of its own, files and emails in folders of its own, and a
+small TCP proxy that can cut the site off from PostgreSQL."""
+
+import contextlib
+import http.client
+import json
+import os
+import secrets
+import selectors
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parents[2]
+PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
+CSRF = "hardeningcsrfsecret0123456789abc"  # 32 characters: a valid CSRF secret
+
+
+def pg_admin():
+    return psycopg.connect(
+        host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres", autocommit=True
+    )
+
+
+def create_database():
+    name = f"hardening_{uuid.uuid4().hex[:12]}"
+    with pg_admin() as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return name
+
+
+def drop_database(name):
+    with pg_admin() as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def base_env(workdir, database, db_port=PG_PORT):
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+        and not k.startswith(("SECURE_", "DATABASE_", "EMAIL_", "MEDIA_"))
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="tests.hardening.settings",
+        DEBUG="False",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        SECURE_SSL_REDIRECT="False",
+        SESSION_COOKIE_SECURE="False",
+        CSRF_COOKIE_SECURE="False",
+        SECURE_HSTS_SECONDS="0",
+        DATABASE_URL=f"postgres://{PG_USER}@{PG_HOST}:{db_port}/{database}",
+        DB_CONNECT_TIMEOUT="3",
+        MEDIA_ROOT=str(workdir / "media"),
+        FILE_UPLOAD_TEMP_DIR=str(workdir / "upload-tmp"),
+        EMAIL_URL=f"filemail:///{workdir / 'mail'}",
+        RATELIMIT_ENABLED="False",
+        LOG_LEVEL="WARNING",
+        WEB_CONCURRENCY="3",
+        GUNICORN_THREADS="4",
+        GUNICORN_GRACEFUL_TIMEOUT="20",
+    )
+    for folder in ("media", "upload-tmp", "mail"):
+        (workdir / folder).mkdir(parents=True, exist_ok=True)
+    return env
+
+
+def manage(env, *args, timeout=180):
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def run_python(env, code):
+    """Run `code` inside the site (Django set up) and return what it printed as
+    `RESULT <json>`."""
+    out = manage(env, "shell", "-c", code)
+    line = [x for x in out.splitlines() if x.startswith("RESULT ")][-1]
+    return json.loads(line[len("RESULT ") :])
+
+
+class Gunicorn:
+    def __init__(self, env, port, log):
+        self.env = {**env, "PORT": str(port)}
+        self.port = port
+        self.log = log
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "portal.wsgi:application",
+                "-c",
+                "gunicorn.conf.py",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log.open("ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                status, _, _ = request(self.port, "GET", "/ping", timeout=2)
+                if status == 200:
+                    return self
+            except OSError:
+                pass
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited: {self.log.read_text()[-3000:]}")
+            time.sleep(0.3)
+        raise RuntimeError("gunicorn did not start in 60 s")
+
+    def workers(self):
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in children.read_text().split()]
+
+    def terminate(self):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        return self.wait()
+
+    def wait(self, timeout=40):
+        try:
+            return self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            return self.process.wait()
+
+
+def request(port, method, path, body=b"", headers=None, session=None, timeout=30):
+    headers = dict(headers or {})
+    cookies = [f"csrftoken={CSRF}"]
+    if session:
+        cookies.append(f"sessionid={session}")
+    headers.setdefault("Cookie", "; ".join(cookies))
+    if method == "POST":
+        headers.setdefault("X-CSRFToken", CSRF)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        conn.close()
+
+
+def form(fields):
+    from urllib.parse import urlencode
+
+    return urlencode(fields).encode(), {
+        "Content-Type": "application/x-www-form-urlencoded"
+    }
+
+
+def multipart(fields, files):
+    boundary = f"----hardening{uuid.uuid4().hex}"
+    parts = []
+    for name, value in fields.items():
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+            f"{value}\r\n".encode()
+        )
+    for name, (filename, content, content_type) in files.items():
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+            f'filename="{filename}"\r\nContent-Type: {content_type}\r\n\r\n'.encode()
+            + content
+            + b"\r\n"
+        )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), {
+        "Content-Type": f"multipart/form-data; boundary={boundary}"
+    }
+
+
+def at_once(count, action):
+    """Run action(i) in `count` threads released together; returns the results
+    (or the exceptions) in order."""
+    barrier = threading.Barrier(count)
+    results = [None] * count
+
+    def run(i):
+        barrier.wait()
+        try:
+            results[i] = action(i)
+        except Exception as error:  # kept and judged by the test
+            results[i] = error
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def emails(workdir, subject_contains=""):
+    subjects = []
+    for path in sorted((workdir / "mail").glob("*")):
+        for line in path.read_text(errors="replace").splitlines():
+            if line.startswith("Subject: ") and subject_contains in line:
+                subjects.append(line[len("Subject: ") :])
+    return subjects
+
+
+class TcpProxy:
+    """A TCP forwarder to PostgreSQL that can be cut (every connection dropped and
+    new ones refused) and restored, to play the database going away."""
+
+    def __init__(self, target_port=PG_PORT):
+        self.target = (PG_HOST, target_port)
+        probe = socket.socket()
+        probe.bind(("127.0.0.1", 0))
+        self.port = probe.getsockname()[1]
+        probe.close()
+        self.listener = None
+        self.pairs = []
+        self.lock = threading.Lock()
+        self.running = False
+
+    def start(self):
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", self.port))
+        self.listener.listen(64)
+        self.running = True
+        threading.Thread(target=self._accept, daemon=True).start()
+        return self
+
+    def _accept(self):
+        listener = self.listener
+        while self.running:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                client.close()
+                continue
+            with self.lock:
+                self.pairs.append((client, upstream))
+            threading.Thread(
+                target=self._pump, args=(client, upstream), daemon=True
+            ).start()
+
+    def _pump(self, a, b):
+        selector = selectors.DefaultSelector()
+        selector.register(a, selectors.EVENT_READ, b)
+        selector.register(b, selectors.EVENT_READ, a)
+        try:
+            while True:
+                for key, _ in selector.select():
+                    data = key.fileobj.recv(65536)
+                    if not data:
+                        return
+                    key.data.sendall(data)
+        except OSError:
+            return
+        finally:
+            selector.close()
+            for sock in (a, b):
+                with contextlib.suppress(OSError):
+                    sock.close()
+
+    def cut(self):
+        self.running = False
+        with contextlib.suppress(OSError):
+            self.listener.close()
+        with self.lock:
+            pairs, self.pairs = self.pairs, []
+        for pair in pairs:
+            for sock in pair:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                    sock.close()
+                except OSError:
+                    pass
+
+    def restore(self):
+        return self.start()
