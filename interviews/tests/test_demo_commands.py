@@ -1,3 +1,4 @@
+import hashlib
 from io import StringIO
 
 import pytest
@@ -5,18 +6,21 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from accounts.factories import TEST_PASSWORD, UserFactory
 from accounts.models import User
 from accounts.roles import APPROVERS_GROUP
 from interviews.management.commands.seed_demo import SCALE_PASSWORD
 from interviews.models import (
+    Answer,
     InterviewCourse,
     InterviewQuestion,
     InterviewRequest,
     RequestStatus,
 )
 from payments.models import Payment, PaymentStatus
+from portal.storage import private_storage
 
 pytestmark = pytest.mark.django_db
 
@@ -151,3 +155,30 @@ def test_seed_demo_scale_runs_in_bulk_not_row_by_row():
 def test_seed_demo_refuses_a_negative_scale():
     with pytest.raises(CommandError, match="zero or more"):
         _seed_scale(-1)
+
+
+def test_seed_demo_scale_writes_files_only_when_asked():
+    _seed_scale(3)
+    storage = private_storage()
+    assert not any(storage.exists(p.proof.name) for p in Payment.objects.all())
+
+    _seed_scale(3, "--with-files")
+    payments = Payment.objects.filter(student__username__gte="scale000004")
+    assert payments.exists()
+    for payment in payments:
+        content = storage.open(payment.proof.name).read()
+        assert content.startswith(b"\x89PNG")
+        assert hashlib.sha256(content).hexdigest() == payment.proof_sha256
+    answers = Answer.objects.filter(request__student__username__gte="scale000004")
+    for answer in answers:
+        assert storage.open(answer.file.name).read(4) == b"\x1a\x45\xdf\xa3"
+        assert answer.size == storage.size(answer.file.name)
+
+
+def test_scale_student_can_open_their_seeded_proof(client):
+    _seed_scale(2, "--with-files")
+    payment = Payment.objects.select_related("student").first()
+    client.force_login(payment.student)
+    response = client.get(reverse("payments:proof", args=[payment.public_id]))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"\x89PNG")

@@ -1,3 +1,5 @@
+import hashlib
+import io
 import random
 import time
 import uuid
@@ -7,6 +9,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -23,6 +26,7 @@ from interviews.models import (
     ReviewResult,
 )
 from payments.models import Payment, PaymentEvent, PaymentStatus
+from portal.storage import private_storage, unguessable_name
 
 # Every scale student shares this password (hashed once: hashing is the slow part).
 SCALE_PASSWORD = "scale123"
@@ -64,6 +68,13 @@ FEEDBACK = [
     "Good structure. Speak a little slower and look at the camera.",
     "Strong technical depth; practise summarising before details.",
 ]
+
+
+# The EBML magic and a WebM header, then filler: enough for the content checks.
+SMALL_WEBM = bytes.fromhex(
+    "1a45dfa3974286810142f7810142f2810442f381084282847765626d"
+) + (b"\0" * 2048)
+SMALL_WEBM_BYTES = len(SMALL_WEBM)
 
 
 @contextmanager
@@ -109,6 +120,12 @@ class Command(BaseCommand):
             ),
         )
         parser.add_argument(
+            "--with-files",
+            action="store_true",
+            help="With --scale: also write a small real proof image for every "
+            "payment and a small recording for every answer.",
+        )
+        parser.add_argument(
             "--seed", type=int, default=7, help="Random seed of the scale mix."
         )
 
@@ -125,9 +142,9 @@ class Command(BaseCommand):
         if options["scale"] < 0:
             raise CommandError("--scale must be zero or more.")
         if options["scale"]:
-            ScaleSeeder(self.stdout, random.Random(options["seed"])).seed(
-                options["scale"]
-            )
+            ScaleSeeder(
+                self.stdout, random.Random(options["seed"]), options["with_files"]
+            ).seed(options["scale"])
 
     def _seed_courses(self):
         for order, spec in enumerate(DEMO_COURSES, start=1):
@@ -176,9 +193,11 @@ class ScaleSeeder:
     """Adds scale students in bulk: a few queries per batch of students, never
     one per row, so 10,000 students take seconds."""
 
-    def __init__(self, stdout, rng):
+    def __init__(self, stdout, rng, with_files=False):
         self.stdout = stdout
         self.rng = rng
+        self.with_files = with_files
+        self.written = []  # files of the batch in progress
         self.now = timezone.now()
         self.courses = list(InterviewCourse.objects.filter(is_active=True))
         self.questions = {
@@ -201,8 +220,14 @@ class ScaleSeeder:
         totals = {"payments": 0, "requests": 0, "answers": 0}
         for start in range(first, first + count, SCALE_BATCH_STUDENTS):
             stop = min(start + SCALE_BATCH_STUDENTS, first + count)
-            with transaction.atomic():
-                made = self._seed_batch(range(start, stop))
+            self.written = []
+            try:
+                with transaction.atomic():
+                    made = self._seed_batch(range(start, stop))
+            except BaseException:
+                for name in self.written:  # no orphan files for rows not saved
+                    private_storage().delete(name)
+                raise
             for key in totals:
                 totals[key] += made[key]
         self.stdout.write(
@@ -265,8 +290,31 @@ class ScaleSeeder:
             "answers": len(answers),
         }
 
+    def _write(self, folder, extension, content):
+        name = private_storage().save(
+            unguessable_name(folder, extension), ContentFile(content)
+        )
+        self.written.append(name)
+        return name
+
+    def _proof(self, sequence):
+        """(file name, sha256): a real small PNG with --with-files, else only a
+        name (no file) and a unique stand-in hash."""
+        if not self.with_files:
+            return f"proofs/scale-{sequence:09d}.png", f"{sequence:064x}"
+        from PIL import Image
+
+        colour = (sequence % 256, sequence // 256 % 256, sequence // 65536 % 256)
+        buffer = io.BytesIO()
+        Image.new("RGB", (24, 16), colour).save(buffer, format="PNG")
+        content = buffer.getvalue()
+        return self._write("proofs", "png", content), hashlib.sha256(
+            content
+        ).hexdigest()
+
     def _payment(self, student, course, sequence, status, created_at):
         decided = status != PaymentStatus.PENDING_VERIFICATION
+        proof, proof_sha256 = self._proof(sequence)
         reviewed_at = created_at + timedelta(hours=self.rng.randint(1, 30))
         return Payment(
             public_id=uuid.uuid4(),
@@ -275,9 +323,8 @@ class ScaleSeeder:
             course=course,
             amount=course.fee,
             utr=f"{700000000000 + sequence:012d}",
-            # No file unless asked: the name keeps the column realistic.
-            proof=f"proofs/scale-{sequence:09d}.png",
-            proof_sha256=f"{sequence:064x}",
+            proof=proof,
+            proof_sha256=proof_sha256,
             status=status,
             remarks=(
                 self.rng.choice(REJECTION_REMARKS)
@@ -376,9 +423,11 @@ class ScaleSeeder:
                 public_id=uuid.uuid4(),
                 request=request,
                 question=question,
-                file=f"answers/scale-{request.public_id.hex}-{position}.webm",
+                file=self._recording(request, position),
                 content_type="video/webm",
-                size=self.rng.randint(2, 30) * 1024 * 1024,
+                size=SMALL_WEBM_BYTES
+                if self.with_files
+                else self.rng.randint(2, 30) * 1024 * 1024,
                 duration_seconds=float(
                     self.rng.randint(20, question.max_answer_seconds)
                 ),
@@ -388,6 +437,11 @@ class ScaleSeeder:
             )
             for position, question in enumerate(self.questions[request.course_id], 1)
         ]
+
+    def _recording(self, request, position):
+        if not self.with_files:
+            return f"answers/scale-{request.public_id.hex}-{position}.webm"
+        return self._write("answers", "webm", SMALL_WEBM)
 
     def _payment_events(self, payments):
         return [
