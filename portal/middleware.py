@@ -1,9 +1,13 @@
+import errno
+import logging
 import time
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
 from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
+from django.shortcuts import render
 
 # No inline scripts anywhere. The admin's own templates carry a few inline styles,
 # so styles are relaxed there only.
@@ -87,3 +91,61 @@ class IdleSessionTimeoutMiddleware:
         )
         if last is None or (not background and now - last >= self.WRITE_EVERY_SECONDS):
             request.session[self.LAST_ACTIVITY_KEY] = now
+
+
+logger = logging.getLogger(__name__)
+
+# The disk under MEDIA_ROOT is full, read-only or failing: not the visitor's fault.
+STORAGE_ERRNOS = {
+    errno.ENOSPC,
+    errno.EDQUOT,
+    errno.EROFS,
+    errno.EACCES,
+    errno.EPERM,
+    errno.EIO,
+    errno.ENOTDIR,
+}
+STORAGE_MESSAGE = (
+    "We could not store your file just now, so nothing was saved. "
+    "Please try again in a few minutes."
+)
+
+
+class StorageUnavailableMiddleware:
+    """Turn a failing upload folder into a clear 503 instead of a bare 500.
+
+    The views save files inside the transaction that creates their row, so when
+    the write fails the row is rolled back, and the private storage removes a
+    half-written file (portal/storage_backends.py): nothing is half-saved, and the
+    visitor is told to try again.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OSError) or exception.errno not in STORAGE_ERRNOS:
+            return None
+        logger.error(
+            "storage unavailable on %s %s: %s", request.method, request.path, exception
+        )
+        from portal.ratelimit import wants_json
+
+        if wants_json(request):
+            response = JsonResponse({"error": STORAGE_MESSAGE}, status=503)
+        else:
+            response = render(
+                request,
+                "error.html",
+                {
+                    "status": 503,
+                    "title": "We could not save your file",
+                    "message": STORAGE_MESSAGE,
+                },
+                status=503,
+            )
+        response["Retry-After"] = "120"
+        return response

@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "portal.middleware.IdleSessionTimeoutMiddleware",
+    "portal.middleware.StorageUnavailableMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.middleware.StaffOnlyAdminMiddleware",
 ]
@@ -194,7 +195,7 @@ MEDIA_URL = "/media/"  # never routed: see portal/urls.py
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "private": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "BACKEND": "portal.storage_backends.PrivateFileSystemStorage",
         "OPTIONS": {"location": MEDIA_ROOT / "private", "base_url": None},
     },
     "staticfiles": {
