@@ -150,3 +150,14 @@ def test_the_too_many_requests_page(audit, world, settings):
         expect(page.get_by_role("heading", name="Please slow down")).to_be_visible()
 
     assert_no_problems(audit("/accounts/password/reset/", then=ask_twice))
+
+
+def test_the_keyboard_reaches_the_content_first(page_as, world):
+    page = page_as(world.student)
+    page.goto("/")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("main")).to_be_focused()

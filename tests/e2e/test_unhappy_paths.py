@@ -192,3 +192,50 @@ def test_a_student_cannot_open_another_students_room(
     response = page.goto(f"/interviews/{interview.public_id}/room/")
     assert response.status == 404
     expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
+
+
+def test_an_approver_reopens_a_missed_interview_and_the_room_opens_again(
+    page_as, console, student, course
+):
+    long_ago = timezone.now() - timedelta(hours=3)
+    interview = ScheduledRequestFactory(
+        student=student, course=course, preferred_at=long_ago, scheduled_at=long_ago
+    )
+    interview.mark_missed()
+
+    console.goto("/admin/")
+    console.get_by_role("link", name="Missed interviews").click()
+    console.get_by_role("link", name=re.compile(student.display_name)).click()
+    new_start = steps.site_local(timezone.now() + timedelta(minutes=5))
+    # Django's split date/time widget leaves its two inputs without labels; they
+    # are the first two text boxes of the form.
+    boxes = console.get_by_role("group").get_by_role("textbox")
+    boxes.nth(0).fill(new_start.strftime("%Y-%m-%d"))
+    boxes.nth(1).fill(new_start.strftime("%H:%M:%S"))
+    console.get_by_label("Note for the audit trail").fill("Power cut in Pune.")
+    console.get_by_role("button", name="Save", exact=True).click()
+    expect(console.get_by_text("Reopened:")).to_be_visible()
+
+    page = page_as(student)
+    page.goto("/")
+    steps.card(page, "Data Analyst").get_by_role("link", name="Go to interview").click()
+    expect(
+        page.get_by_role("button", name="My camera and microphone work")
+    ).to_be_enabled()
+    interview.refresh_from_db()
+    assert interview.status == RequestStatus.SCHEDULED
+    assert interview.events.last().note == "Power cut in Pune."
+
+
+def test_a_student_cancels_a_pending_request_and_can_ask_again(
+    page_as, student, course
+):
+    InterviewRequestFactory(student=student, course=course)
+    page = page_as(student)
+    page.goto("/interviews/")
+    page.get_by_role("button", name="Cancel request").click()
+    expect(page.get_by_role("status")).to_contain_text("cancelled")
+    page.get_by_role("link", name="Dashboard").click()
+    course_card = steps.card(page, "Data Analyst")
+    expect(course_card).to_contain_text("Ready to schedule")
+    expect(course_card.get_by_role("link", name="Request interview")).to_be_visible()
