@@ -63,7 +63,10 @@ def fresh_rate_limits(db):
 def browser():
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(f"The browser tests need Chromium at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # As patient as the actions (5 s is tight on a busy 2-core CI machine).
+    expect.set_options(timeout=TIMEOUT_MS)
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
