@@ -89,6 +89,7 @@ def _tar_media(tmp_path, names):
 
 
 def _check_restored(env, users, expected):
+    env = {**env, "FILE_UPLOAD_TEMP_DIR": str(Path(env["MEDIA_ROOT"]).parent)}
     data = _verify(env)
     assert data["users"] == users
     assert data["files"] == expected

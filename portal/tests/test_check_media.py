@@ -17,8 +17,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def media():
+def media(settings, tmp_path):
     """An empty private folder: files of earlier tests outlive their rows."""
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
     root = Path(private_storage().location)
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
@@ -99,3 +100,20 @@ def test_a_file_being_uploaded_right_now_is_not_an_orphan(media):
     code, out = _run("--fix", "--min-age-minutes", "0")
     assert code == 0
     assert not young.exists()
+
+
+def test_it_removes_stale_temporary_uploads_left_by_a_killed_worker(
+    media, settings, tmp_path
+):
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
+    stale = _orphan(tmp_path, "tmpab12cd34.upload.webm")
+    fresh = _orphan(tmp_path, "tmpzz99.upload", age_seconds=10)
+    unrelated = _orphan(tmp_path, "notes.txt")
+    code, out = _run()
+    assert code == 1
+    assert "Stale temporary uploads" in out
+    assert "tmpab12cd34.upload.webm" in out
+    code, out = _run("--fix")
+    assert code == 0
+    assert not stale.exists()
+    assert fresh.exists() and unrelated.exists()

@@ -10,15 +10,21 @@ backup, or decide about the payment or interview by hand).
 Files younger than --min-age-minutes are left alone: an upload being saved right
 now has its file on disk a moment before its row is committed.
 
+It also lists stale temporary uploads (Django's `tmp*.upload*` files in
+FILE_UPLOAD_TEMP_DIR): a worker killed in the middle of receiving a file cannot
+delete its temporary file, and `--fix` removes them too.
+
 Exit status: 0 when everything matches (or --fix removed every problem it could),
 1 while any problem remains, so a cron job or a monitor can alert on it.
 """
 
 import os
+import tempfile
 import time
 from pathlib import Path
 
 from django.apps import apps
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import models
 
@@ -89,6 +95,13 @@ class Command(BaseCommand):
             if name not in referenced and path.stat().st_mtime < cutoff:
                 orphans.append((name, path))
 
+        temp_dir = Path(settings.FILE_UPLOAD_TEMP_DIR or tempfile.gettempdir())
+        stale = [
+            (path.name, path)
+            for path in sorted(temp_dir.glob("tmp*.upload*"))
+            if path.is_file() and path.stat().st_mtime < cutoff
+        ]
+
         self.stdout.write(
             f"Checked {records} records in {len(fields)} file fields and "
             f"{files} files under {root}."
@@ -98,21 +111,35 @@ class Command(BaseCommand):
             for model, row_id, field_name, name in missing:
                 self.stdout.write(f"  {_label(model, row_id)} {field_name}: {name}")
         removed = 0
-        if orphans:
-            self.stdout.write(f"Files with no record ({len(orphans)}):")
-            for name, path in orphans:
-                if fix:
-                    try:
-                        os.remove(path)
-                        removed += 1
-                        self.stdout.write(f"  removed {name}")
-                    except OSError as error:
-                        self.stdout.write(f"  could not remove {name}: {error}")
-                else:
-                    self.stdout.write(f"  {name} ({path.stat().st_size} bytes)")
+        for title, found in [
+            ("Files with no record", orphans),
+            (f"Stale temporary uploads in {temp_dir}", stale),
+        ]:
+            if found:
+                self.stdout.write(f"{title} ({len(found)}):")
+                removed += self._remove(found, fix)
 
-        remaining = len(missing) + len(orphans) - removed
+        remaining = len(missing) + len(orphans) + len(stale) - removed
         if remaining:
-            hint = "" if fix or not orphans else " Run with --fix to remove orphans."
+            hint = (
+                ""
+                if fix or not (orphans or stale)
+                else " Run with --fix to remove orphans."
+            )
             raise CommandError(f"{remaining} problem(s) found.{hint}", returncode=1)
         self.stdout.write(self.style.SUCCESS("Media and records match."))
+
+    def _remove(self, found, fix):
+        removed = 0
+        for name, path in found:
+            if not fix:
+                self.stdout.write(f"  {name} ({path.stat().st_size} bytes)")
+                continue
+            try:
+                os.remove(path)
+            except OSError as error:
+                self.stdout.write(f"  could not remove {name}: {error}")
+            else:
+                removed += 1
+                self.stdout.write(f"  removed {name}")
+        return removed
