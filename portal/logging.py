@@ -11,7 +11,13 @@ class RequestContextFilter(logging.Filter):
     def filter(self, record):
         request = getattr(record, "request", None)
         if request is not None and hasattr(request, "path"):
-            user = getattr(request, "user", None)
-            user_id = getattr(user, "pk", None) if user is not None else None
+            try:
+                user = getattr(request, "user", None)
+                user_id = getattr(user, "pk", None) if user is not None else None
+            except Exception:
+                # Loading the user needs the database, which may be what just
+                # failed: a log filter that raises turns a friendly 500 page into
+                # the server's bare one.
+                user_id = "unknown"
             record.msg = f"{record.msg} [path={request.path} user_id={user_id}]"
         return True

@@ -111,3 +111,43 @@ def counts():
         },
     }
     print("RESULT " + json.dumps(out))
+
+
+def build_faults():
+    from accounts.factories import UserFactory
+    from accounts.roles import make_approver
+    from interviews.factories import InterviewQuestionFactory, ScheduledRequestFactory
+
+    make_approver(UserFactory(username="fault-approver"))
+    recorder = UserFactory(username="fault-recorder")
+    interview = ScheduledRequestFactory(
+        student=recorder, consent_given_at=timezone.now()
+    )
+    questions = [
+        InterviewQuestionFactory(course=interview.course, order=n) for n in (1, 2, 3)
+    ]
+    print(
+        "RESULT "
+        + json.dumps(
+            {
+                "recorder": session_for(recorder),
+                "interview": str(interview.public_id),
+                "questions": [str(q.public_id) for q in questions],
+            }
+        )
+    )
+
+
+def fault_counts():
+    from accounts.models import User
+    from interviews.models import Answer
+
+    print(
+        "RESULT "
+        + json.dumps(
+            {
+                "answers": Answer.objects.count(),
+                "usernames": sorted(User.objects.values_list("username", flat=True)),
+            }
+        )
+    )

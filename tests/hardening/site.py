@@ -287,6 +287,9 @@ class TcpProxy:
 
     def cut(self):
         self.running = False
+        # shutdown() wakes the thread blocked in accept(); close() alone does not.
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)
         with contextlib.suppress(OSError):
             self.listener.close()
         with self.lock:
