@@ -342,6 +342,12 @@ def build_targets(server, fixtures, student, approver):
             "admin",
             approver.header,
         ),
+        (
+            "admin review queue",
+            url("admin:interviews_interviewtoreview_changelist"),
+            "admin",
+            approver.header,
+        ),
     ]
     targets = []
     for name, path, kind, cookie in candidates:
@@ -399,7 +405,7 @@ def count_queries(targets, fixtures):
         for _ in range(CPU_SAMPLES):
             client.get(target.path, headers=headers)
         target.cpu_ms = 1000 * (time.process_time() - started) / CPU_SAMPLES
-        if target.kind == "admin" and "queue" in target.name:
+        if target.kind == "admin" and "queue" in target.name:  # rows listed
             target.rows = response.content.decode().count('name="_selected_action"')
 
 

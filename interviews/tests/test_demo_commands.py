@@ -100,19 +100,29 @@ def test_seed_demo_scale_adds_students_with_a_realistic_mix():
         RequestStatus.SCHEDULED,
         RequestStatus.REJECTED,
         RequestStatus.COMPLETED,
+        RequestStatus.MISSED,
     } <= set(InterviewRequest.objects.values_list("status", flat=True))
     assert Payment.objects.count() + InterviewRequest.objects.count() >= 40 * 3
 
 
-def test_seed_demo_scale_reviews_completed_interviews_and_uses_up_their_payments():
-    _seed_scale(30)
+def test_seed_demo_scale_reviews_most_completed_interviews():
+    _seed_scale(60)
     completed = InterviewRequest.objects.filter(status=RequestStatus.COMPLETED)
-    assert completed.exists()
+    reviewed = completed.filter(reviewed_at__isnull=False)
+    awaiting = completed.filter(reviewed_at__isnull=True)
+    assert reviewed.exists() and awaiting.exists()
     for request in completed.select_related("payment", "course"):
-        assert request.overall_rating and request.result and request.feedback
         assert request.payment.consumed_at is not None
         assert request.answers.count() == request.course.questions.count()
+    for request in reviewed:
+        assert request.overall_rating and request.result and request.feedback
         assert not request.answers.filter(rating__isnull=True).exists()
+    for request in awaiting:
+        assert not request.overall_rating and not request.result
+        assert not request.answers.filter(rating__isnull=False).exists()
+    missed = InterviewRequest.objects.filter(status=RequestStatus.MISSED)
+    assert missed.exists()
+    assert not missed.filter(payment__consumed_at__isnull=False).exists()
     pending = Payment.objects.filter(status=PaymentStatus.PENDING_VERIFICATION)
     assert not pending.filter(reviewed_at__isnull=False).exists()
     rejected = Payment.objects.filter(status=PaymentStatus.REJECTED)

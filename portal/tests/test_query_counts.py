@@ -86,6 +86,7 @@ def _pages(student):
             "requests pending queue": reverse(
                 "admin:interviews_interviewrequest_changelist"
             ),
+            "review queue": reverse("admin:interviews_interviewtoreview_changelist"),
         },
     }
 
@@ -101,6 +102,7 @@ BOUNDS = {
     "admin index": 11,
     "payments pending queue": 9,
     "requests pending queue": 8,
+    "review queue": 10,
 }
 
 

@@ -43,8 +43,11 @@ SCENARIOS = {
     "request_pending": 18,
     "request_scheduled": 15,
     "request_rejected": 6,
-    "interview_completed": 24,
+    "interview_reviewed": 18,
+    "interview_awaiting_review": 6,
+    "interview_missed": 3,
 }
+PAST_SCENARIOS = ("interview_reviewed", "interview_awaiting_review", "interview_missed")
 FIRST_NAMES = [
     "Aarav", "Priya", "Rohan", "Ananya", "Vikram", "Sneha", "Arjun", "Kavya",
     "Rahul", "Meera", "Ishaan", "Diya", "Karan", "Nisha", "Aditya", "Pooja",
@@ -359,15 +362,15 @@ class ScaleSeeder:
             )
             return scenario
         # Completed interviews lie in the past; open requests look ahead.
-        completed = scenario == "interview_completed"
-        paid_at = self._ago(120, 30) if completed else self._ago(60, 12)
+        past = scenario in PAST_SCENARIOS
+        paid_at = self._ago(120, 30) if past else self._ago(60, 12)
         payment = self._payment(
             student, course, sequence, PaymentStatus.COMPLETED, paid_at
         )
         payments.append(payment)
         if scenario == "paid_not_requested":
             return scenario
-        if completed:
+        if past:
             asked_at = payment.reviewed_at + timedelta(hours=self.rng.randint(1, 48))
             preferred = asked_at + timedelta(days=self.rng.randint(1, 20))
         else:
@@ -401,23 +404,31 @@ class ScaleSeeder:
             request.status = RequestStatus.SCHEDULED
             request.scheduled_at = preferred
             return scenario
-        # A completed interview: the payment is used up and the answers reviewed.
-        request.status = RequestStatus.COMPLETED
         request.scheduled_at = preferred
+        if scenario == "interview_missed":  # the payment stays used
+            request.status = RequestStatus.MISSED
+            request.updated_at = preferred + course.duration
+            return scenario
+        # A completed interview uses up its payment; most are reviewed already.
+        request.status = RequestStatus.COMPLETED
         request.consent_given_at = preferred
         request.completed_at = preferred + course.duration
+        request.updated_at = request.completed_at
+        payment.consumed_at = request.completed_at
+        if scenario == "interview_awaiting_review":
+            return scenario
         request.overall_rating = self.rng.randint(2, 5)
         request.result = self.rng.choice(ReviewResult.values)
         request.feedback = self.rng.choice(FEEDBACK)
         request.reviewed_by = self.approver
         request.reviewed_at = request.completed_at + timedelta(days=1)
         request.updated_at = request.reviewed_at
-        payment.consumed_at = request.completed_at
         return scenario
 
     def _answers(self, request):
         if request.status != RequestStatus.COMPLETED:
             return []
+        reviewed = request.reviewed_at is not None
         return [
             Answer(
                 public_id=uuid.uuid4(),
@@ -431,8 +442,10 @@ class ScaleSeeder:
                 duration_seconds=float(
                     self.rng.randint(20, question.max_answer_seconds)
                 ),
-                rating=self.rng.randint(1, 5),
-                comment=self.rng.choice(["", "Good eye contact.", "Too long."]),
+                rating=self.rng.randint(1, 5) if reviewed else None,
+                comment=self.rng.choice(["", "Good eye contact.", "Too long."])
+                if reviewed
+                else "",
                 created_at=request.scheduled_at + timedelta(minutes=position * 3),
             )
             for position, question in enumerate(self.questions[request.course_id], 1)
@@ -476,13 +489,13 @@ class ScaleSeeder:
                     created_at=request.decided_at,
                 )
             )
-            if request.status == RequestStatus.COMPLETED:
+            if request.status in (RequestStatus.COMPLETED, RequestStatus.MISSED):
                 events.append(
                     RequestEvent(
                         request=request,
                         from_status=RequestStatus.SCHEDULED,
-                        to_status=RequestStatus.COMPLETED,
-                        created_at=request.completed_at,
+                        to_status=request.status,
+                        created_at=request.updated_at,
                     )
                 )
         return events
