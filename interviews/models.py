@@ -322,14 +322,16 @@ class InterviewRequest(models.Model):
         """
         if not self.all_questions_answered():
             return False
-        won = self._transition(
-            [RequestStatus.SCHEDULED, RequestStatus.MISSED],
-            RequestStatus.COMPLETED,
-            note="Every question answered.",
-            completed_at=timezone.now(),
-        )
-        if won:
-            self.payment.mark_consumed()
+        # One transaction: a completed interview always has a consumed payment.
+        with transaction.atomic():
+            won = self._transition(
+                [RequestStatus.SCHEDULED, RequestStatus.MISSED],
+                RequestStatus.COMPLETED,
+                note="Every question answered.",
+                completed_at=timezone.now(),
+            )
+            if won:
+                self.payment.mark_consumed()
         return won
 
     def mark_missed(self, now=None):
