@@ -118,7 +118,7 @@ class Database:
             port=parts.port or 5432,
             user=urllib.parse.unquote(parts.username or "postgres"),
             password=urllib.parse.unquote(parts.password or "") or None,
-            dbname=parts.path.lstrip("/") or "postgres",
+            dbname="postgres",  # the maintenance database: always there
             autocommit=True,
         )
 
