@@ -2,7 +2,8 @@
 
 Playwright's sync API runs an event loop in the test thread, and Django refuses ORM
 calls from a thread with a running loop; the tests here set up data with the ORM
-while the browser runs, which is safe because the live server has its own thread.
+while the browser runs, which is safe because the live server has its own thread
+(see orm_beside_playwright).
 """
 
 import os
@@ -24,7 +25,6 @@ from tests.e2e.browser import (
     log_in_context,
 )
 
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 # Where a failing test leaves a screenshot of each of its pages.
 ARTIFACTS = Path(os.environ.get("E2E_ARTIFACTS", "/tmp/e2e-artifacts"))
 
@@ -48,6 +48,20 @@ def save_failure_screenshots(request, contexts):
                 print(f"screenshot of {page.url}: {path}")
             except Exception as exc:  # a crashed page must not hide the failure
                 print(f"no screenshot of {page.url}: {exc}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def orm_beside_playwright():
+    """Let the test thread use the ORM while Playwright's loop runs, for the
+    browser tests only: set up first and torn down last, so it also covers the
+    live server's and the database's teardown."""
+    before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if before is None:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = before
 
 
 @pytest.fixture(autouse=True)
