@@ -144,6 +144,7 @@ def already_decided_message(interview):
 
 @admin.register(InterviewRequest)
 class InterviewRequestAdmin(admin.ModelAdmin):
+    show_full_result_count = False  # no COUNT(*) of the whole table per view
     change_form_template = "admin/interviews/interviewrequest/change_form.html"
     list_display = [
         "student_column",

@@ -169,6 +169,8 @@ class InterviewRequest(models.Model):
             models.Index(fields=["status", "created_at"]),
             models.Index(fields=["status", "scheduled_at"]),
             models.Index(fields=["student", "course", "created_at"]),
+            # The review queue (not yet reviewed, oldest first) and its count.
+            models.Index(fields=["status", "reviewed_at", "completed_at"]),
         ]
 
     def __str__(self):

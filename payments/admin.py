@@ -134,7 +134,9 @@ class PaymentAdmin(admin.ModelAdmin):
     list_filter = [PaymentStatusFilter, "course", "created_at"]
     list_select_related = ["student", "course"]
     list_per_page = 50
-    date_hierarchy = "created_at"
+    # No date_hierarchy: it runs SELECT DISTINCT over every filtered row on each
+    # view, which SQLite evaluates in Python per row (65 ms a page at 5,600
+    # pending; docs/benchmarks.md). The created_at list filter narrows by date.
     search_fields = [
         "student__username",
         "student__full_name",

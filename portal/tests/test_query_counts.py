@@ -102,8 +102,8 @@ BOUNDS = {
     "payment status poll": 3,
     "admin index": 11,
     "payments pending queue": 9,
-    "requests pending queue": 8,
-    "review queue": 10,
+    "requests pending queue": 7,
+    "review queue": 9,
 }
 
 
