@@ -48,12 +48,19 @@ class RejectionReason(forms.Form):
         ),
     ]
 
-    reason = forms.ChoiceField(choices=CANNED_REASONS, required=False)
+    # The admin allows inline styles; these keep the form inside a phone screen.
+    reason = forms.ChoiceField(
+        choices=CANNED_REASONS,
+        required=False,
+        widget=forms.Select(attrs={"style": "max-width: 100%"}),
+    )
     remarks = forms.CharField(
         label="Remarks to the student",
         required=False,
         max_length=800,
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        widget=forms.Textarea(
+            attrs={"rows": 3, "cols": 60, "style": "max-width: 100%"}
+        ),
     )
 
     def clean(self):

@@ -33,7 +33,7 @@ def waiting_work(now=None):
             Payment.objects.filter(status=PaymentStatus.PENDING_VERIFICATION).count(),
             _url(
                 "admin:payments_payment_changelist",
-                "?status__exact=pending_verification",
+                "?status=pending_verification",
             ),
         ),
         (

@@ -45,6 +45,8 @@ def test_the_admin_index_counts_what_waits(approver_client):
     assert "What waits" in body
     pending_queue = reverse("admin:interviews_interviewrequest_changelist")
     assert f'href="{pending_queue}?status=pending"' in body
+    payments_queue = reverse("admin:payments_payment_changelist")
+    assert f'href="{payments_queue}?status=pending_verification"' in body
     assert "Interviews tomorrow" in body
 
 
