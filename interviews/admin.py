@@ -21,6 +21,7 @@ from interviews.models import (
     RequestStatus,
 )
 from interviews.scheduling import overlapping_interviews
+from portal.admin_filters import StatusQueueFilter
 
 
 class InterviewQuestionInline(admin.TabularInline):
@@ -48,33 +49,11 @@ class InterviewCourseAdmin(admin.ModelAdmin):
 # ---- Interview requests: the scheduling console (issue 4) ----
 
 
-class RequestStatusFilter(admin.SimpleListFilter):
+class RequestStatusFilter(StatusQueueFilter):
     """Status, defaulting to the pending queue; "All" is an explicit choice."""
 
-    title = "status"
-    parameter_name = "status"
-    ALL = "all"
-
-    def lookups(self, request, model_admin):
-        return [*RequestStatus.choices, (self.ALL, "All")]
-
-    def value(self):
-        return super().value() or RequestStatus.PENDING
-
-    def queryset(self, request, queryset):
-        if self.value() == self.ALL:
-            return queryset
-        return queryset.filter(status=self.value())
-
-    def choices(self, changelist):
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": self.value() == lookup,
-                "query_string": changelist.get_query_string(
-                    {self.parameter_name: lookup}
-                ),
-                "display": title,
-            }
+    status_choices = RequestStatus
+    default = RequestStatus.PENDING
 
 
 class UpcomingDateFilter(admin.DateFieldListFilter):

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from payments import services
 from payments.models import Payment, PaymentEvent, PaymentStatus
+from portal.admin_filters import StatusQueueFilter
 
 STATUS_COLOURS = {
     PaymentStatus.PENDING_VERIFICATION: "#7a4b00",
@@ -75,33 +76,11 @@ class RejectionReason(forms.Form):
         return cleaned
 
 
-class PaymentStatusFilter(admin.SimpleListFilter):
+class PaymentStatusFilter(StatusQueueFilter):
     """Status, defaulting to the pending queue; "All" must be chosen explicitly."""
 
-    title = "status"
-    parameter_name = "status"
-    ALL = "all"
-
-    def lookups(self, request, model_admin):
-        return [*PaymentStatus.choices, (self.ALL, "All")]
-
-    def value(self):
-        return super().value() or PaymentStatus.PENDING_VERIFICATION
-
-    def queryset(self, request, queryset):
-        if self.value() == self.ALL:
-            return queryset
-        return queryset.filter(status=self.value())
-
-    def choices(self, changelist):
-        for lookup, title in self.lookup_choices:
-            yield {
-                "selected": self.value() == lookup,
-                "query_string": changelist.get_query_string(
-                    {self.parameter_name: lookup}
-                ),
-                "display": title,
-            }
+    status_choices = PaymentStatus
+    default = PaymentStatus.PENDING_VERIFICATION
 
 
 class PaymentEventInline(admin.TabularInline):
