@@ -133,8 +133,23 @@ class ReviewedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class InterviewConsoleMixin:
+    """Students create interviews and their audit trail must stay: the console
+    never adds or deletes one."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Student", ordering="student__full_name")
+    def student_name(self, interview):
+        return f"{interview.student.display_name} ({interview.student.username})"
+
+
 @admin.register(InterviewToReview)
-class InterviewToReviewAdmin(admin.ModelAdmin):
+class InterviewToReviewAdmin(InterviewConsoleMixin, admin.ModelAdmin):
     form = ReviewForm
     inlines = [AnswerReviewInline]
     list_display = [
@@ -198,16 +213,6 @@ class InterviewToReviewAdmin(admin.ModelAdmin):
             .annotate(answer_total=Coalesce(Subquery(answer_counts), 0))
         )
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description="Student", ordering="student__full_name")
-    def student_name(self, interview):
-        return f"{interview.student.display_name} ({interview.student.username})"
-
     @admin.display(description="Answers", ordering="answer_total")
     def answer_count(self, interview):
         return interview.answer_total
@@ -262,7 +267,7 @@ class ReopenForm(forms.ModelForm):
 
 
 @admin.register(MissedInterview)
-class MissedInterviewAdmin(admin.ModelAdmin):
+class MissedInterviewAdmin(InterviewConsoleMixin, admin.ModelAdmin):
     form = ReopenForm
     list_display = ["student_name", "course", "scheduled_at", "answered"]
     list_filter = ["course"]
@@ -282,16 +287,6 @@ class MissedInterviewAdmin(admin.ModelAdmin):
                 question_total=Count("course__questions", distinct=True),
             )
         )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description="Student", ordering="student__full_name")
-    def student_name(self, interview):
-        return f"{interview.student.display_name} ({interview.student.username})"
 
     @admin.display(description="Questions answered")
     def answered(self, interview):
