@@ -58,6 +58,7 @@ def _room_phase(interview, now):
 
 @never_cache
 @login_required
+@require_GET
 def room(request, public_id):
     interview = _get_interview_for_user(request, public_id)
     now = timezone.now()

@@ -39,12 +39,14 @@ def _courses_with_cards(user):
 
 
 @login_required
+@require_GET
 def dashboard(request):
     courses = _courses_with_cards(request.user)
     return render(request, "interviews/dashboard.html", {"courses": courses})
 
 
 @login_required
+@require_GET
 def course_list(request):
     courses = _courses_with_cards(request.user)
     return render(request, "interviews/course_list.html", {"courses": courses})
@@ -118,6 +120,7 @@ def request_interview(request, slug):
 
 
 @login_required
+@require_GET
 def my_interviews(request):
     requests = InterviewRequest.objects.select_related("course").order_by("-created_at")
     payments = (

@@ -106,9 +106,9 @@ EXPECTED = {
     "accounts:password_reset_confirm": both(same(200)),  # a bad token: "expired"
     "accounts:password_reset_complete": {"GET": same(200), "POST": same(405)},
     # The student's pages. Read-only pages ignore a POST and render (200).
-    "dashboard": both(logged_in(200)),
-    "interviews:course_list": both(logged_in(200)),
-    "interviews:my_interviews": both(logged_in(200)),
+    "dashboard": both(logged_in(200), logged_in(405)),
+    "interviews:course_list": both(logged_in(200), logged_in(405)),
+    "interviews:my_interviews": both(logged_in(200), logged_in(405)),
     "interviews:card_states": {"GET": logged_in(200), "POST": logged_in(405)},
     # The course is paid and requested, so everyone is sent to their card.
     "interviews:request": both(logged_in(302)),
@@ -120,7 +120,7 @@ EXPECTED = {
     # stranger (the view has no login redirect).
     "payments:proof": {"GET": row(404, 200, 404, 200, 200), "POST": same(405)},
     "interviews:cancel": {"GET": logged_in(405), "POST": owner_only(302)},
-    "interviews:room": both(owner_only(200)),
+    "interviews:room": both(owner_only(200), owner_only(405, outsider=405)),
     "interviews:consent": {"GET": logged_in(405), "POST": owner_only(302)},
     "interviews:room_state": {"GET": owner_only(200), "POST": logged_in(405)},
     # POST {}: not a recording (415) for the owner; 404 for everyone else.
