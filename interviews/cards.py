@@ -2,12 +2,15 @@
 (interviews/tests/test_cards.py), and a batch version for whole pages."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.urls import NoReverseMatch, reverse
 from django.utils import dateformat, timezone
 
 from interviews.models import InterviewRequest, RequestStatus
 from payments.models import Payment, PaymentStatus
+
+ROOM_WATCH_AHEAD = timedelta(hours=1)
 
 
 class Tone:
@@ -26,6 +29,13 @@ class CardState:
     action_enabled: bool = False
     waiting_on_approver: bool = False
     note: str = ""
+    # The room opens within the hour: keep polling so "Go to interview" turns
+    # on by itself, without a reload.
+    opens_soon: bool = False
+
+    @property
+    def should_poll(self):
+        return self.waiting_on_approver or self.opens_soon
 
     @property
     def key(self):
@@ -108,6 +118,9 @@ def card_state_for(course, payment, request, now=None):
         note = (
             "" if is_open else f"The room opens at {site_time(request.room_opens_at)}."
         )
+        opens_soon = not is_open and (
+            now < request.room_opens_at <= now + ROOM_WATCH_AHEAD
+        )
         return CardState(
             f"Scheduled on {site_time(request.scheduled_at)}",
             Tone.OK,
@@ -115,6 +128,7 @@ def card_state_for(course, payment, request, now=None):
             action_url=room_url if is_open else None,
             action_enabled=is_open and room_url is not None,
             note=note,
+            opens_soon=opens_soon,
         )
     if status == RequestStatus.REJECTED:
         return CardState(

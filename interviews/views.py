@@ -61,7 +61,7 @@ def card_states(request):
         cards[course.slug] = {
             "key": course.card.key,
             "badge": course.card.badge,
-            "waiting": course.card.waiting_on_approver,
+            "waiting": course.card.should_poll,
             "html": render_to_string(
                 "interviews/_card_state.html", {"state": course.card}, request
             ),

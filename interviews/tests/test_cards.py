@@ -179,6 +179,19 @@ def test_go_to_interview_is_enabled_only_while_the_room_is_open():
     assert not after.action_enabled
 
 
+def test_cards_keep_polling_only_when_the_room_opens_within_the_hour():
+    interview = _request(RequestStatus.SCHEDULED, scheduled_at=LATER)
+    opens = interview.room_opens_at
+
+    def state(now):
+        return card_state_for(_course(), _payment(COMPLETED), interview, now)
+
+    assert not state(opens - timedelta(hours=2)).should_poll
+    assert state(opens - timedelta(minutes=30)).should_poll
+    assert not state(opens).should_poll  # open now: the button is on
+    assert state(opens - timedelta(minutes=30)).key != state(opens).key
+
+
 def test_a_fee_with_paise_shows_them():
     course = _course()
     course.fee = Decimal("249.50")
