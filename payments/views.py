@@ -137,7 +137,12 @@ def payment_detail(request, public_id):
 @login_required
 @require_GET
 def status(request, public_id):
-    payment = _get_payment_for_user(request, public_id)
+    # Polled every few seconds by every waiting page: one narrow query, no joins.
+    payment = get_object_or_404(
+        Payment.objects.only("status", "remarks", "reviewed_at"),
+        public_id=public_id,
+        student=request.user,
+    )
     response = JsonResponse(
         {
             "status": payment.status,
