@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.defaultfilters import pluralize
 from django.urls import NoReverseMatch, reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
@@ -20,7 +20,7 @@ from interviews.models import (
     RequestEvent,
     RequestStatus,
 )
-from interviews.scheduling import overlapping_interviews
+from interviews.scheduling import overlapping_interviews, site_time
 from portal.admin_filters import StatusQueueFilter
 
 
@@ -98,14 +98,6 @@ class RequestEventInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
-
-
-def site_time(moment, fmt="D j M Y, H:i"):
-    if moment is None:
-        return "-"
-    return dateformat.format(
-        timezone.localtime(moment, timezone.get_default_timezone()), fmt
-    )
 
 
 def already_decided_message(interview):

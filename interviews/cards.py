@@ -5,9 +5,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.urls import NoReverseMatch, reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone
 
 from interviews.models import InterviewRequest, RequestStatus
+from interviews.scheduling import site_time
 from payments.models import Payment, PaymentStatus
 
 ROOM_WATCH_AHEAD = timedelta(hours=1)
@@ -65,12 +66,6 @@ def _disabled(label):
 def rupees(amount):
     whole = amount == amount.to_integral_value()
     return f"₹{amount:.0f}" if whole else f"₹{amount:.2f}"
-
-
-def site_time(moment):
-    return dateformat.format(
-        timezone.localtime(moment, timezone.get_default_timezone()), "D j M Y, H:i"
-    )
 
 
 def card_state_for(course, payment, request, now=None):

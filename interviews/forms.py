@@ -2,15 +2,9 @@ from datetime import timedelta
 
 from django import forms
 from django.conf import settings
-from django.utils import dateformat, timezone
+from django.utils import timezone
 
-from interviews.scheduling import site_datetime
-
-
-def _site_format(moment, fmt="j M Y, H:i"):
-    return dateformat.format(
-        timezone.localtime(moment, timezone.get_default_timezone()), fmt
-    )
+from interviews.scheduling import site_datetime, site_time
 
 
 class SlotFields(forms.Form):
@@ -51,12 +45,12 @@ class InterviewRequestForm(SlotFields):
         )
         earliest = self.earliest()
         self.fields["date"].help_text = (
-            f"From {_site_format(earliest, 'j M Y')} to "
-            f"{_site_format(self.latest(), 'j M Y')}."
+            f"From {site_time(earliest, 'j M Y')} to "
+            f"{site_time(self.latest(), 'j M Y')}."
         )
         self.fields["date"].widget.attrs.update(
-            min=_site_format(earliest, "Y-m-d"),
-            max=_site_format(self.latest(), "Y-m-d"),
+            min=site_time(earliest, "Y-m-d"),
+            max=site_time(self.latest(), "Y-m-d"),
         )
 
     def earliest(self):
@@ -81,13 +75,14 @@ class InterviewRequestForm(SlotFields):
             self.add_error(
                 "time",
                 f"Book at least {settings.INTERVIEW_MIN_NOTICE_HOURS} hours ahead: "
-                f"the earliest possible time is {_site_format(self.earliest())}.",
+                "the earliest possible time is "
+                f"{site_time(self.earliest(), 'j M Y, H:i')}.",
             )
         elif slot > self.latest():
             self.add_error(
                 "date",
                 f"Book at most {settings.INTERVIEW_MAX_DAYS_AHEAD} days ahead: "
-                f"the last possible date is {_site_format(self.latest(), 'j M Y')}.",
+                f"the last possible date is {site_time(self.latest(), 'j M Y')}.",
             )
         if at < start or ends > site_datetime(day, end):
             self.add_error(
@@ -137,7 +132,7 @@ class ScheduleForm(SlotFields):
         if self.overlaps and not cleaned.get("confirm_overlap"):
             names = "; ".join(
                 f"{other.course} for {other.student.display_name} at "
-                f"{_site_format(other.scheduled_at, 'H:i')}"
+                f"{site_time(other.scheduled_at, 'H:i')}"
                 for other in self.overlaps
             )
             self.add_error(
