@@ -76,6 +76,19 @@ class RejectionReason(forms.Form):
         return cleaned
 
 
+def _proof_image(payment, style):
+    """The proof, through the permission-checked view, opening full size on click."""
+    url = reverse("payments:proof", args=[payment.public_id])
+    return format_html(
+        '<a href="{}" target="_blank" rel="noopener">'
+        '<img src="{}" alt="Proof of {}" loading="lazy" style="{}"></a>',
+        url,
+        url,
+        payment.reference,
+        style,
+    )
+
+
 class PaymentStatusFilter(StatusQueueFilter):
     """Status, defaulting to the pending queue; "All" must be chosen explicitly."""
 
@@ -221,14 +234,8 @@ class PaymentAdmin(admin.ModelAdmin):
 
     @admin.display(description="proof")
     def proof_thumbnail(self, obj):
-        url = reverse("payments:proof", args=[obj.public_id])
-        return format_html(
-            '<a href="{}" target="_blank" rel="noopener">'
-            '<img src="{}" alt="Proof of {}" width="64" height="64" loading="lazy" '
-            'style="object-fit: cover; border: 1px solid #ccc"></a>',
-            url,
-            url,
-            obj.reference,
+        return _proof_image(
+            obj, "width: 64px; height: 64px; object-fit: cover; border: 1px solid #ccc"
         )
 
     @admin.display(description="duplicate?")
@@ -246,14 +253,8 @@ class PaymentAdmin(admin.ModelAdmin):
 
     @admin.display(description="screenshot")
     def proof_preview(self, obj):
-        url = reverse("payments:proof", args=[obj.public_id])
-        return format_html(
-            '<a href="{}" target="_blank" rel="noopener">'
-            '<img src="{}" alt="Proof of {}" style="max-width: 420px; '
-            'max-height: 640px; border: 1px solid #ccc"></a>',
-            url,
-            url,
-            obj.reference,
+        return _proof_image(
+            obj, "max-width: 420px; max-height: 640px; border: 1px solid #ccc"
         )
 
     @admin.display(description="payments with the same screenshot")
