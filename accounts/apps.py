@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 
 class AccountsConfig(AppConfig):
@@ -15,3 +15,17 @@ class AccountsConfig(AppConfig):
             dispatch_uid="accounts.ensure_approvers_group",
             weak=False,
         )
+
+        from accounts.backends import refresh_user
+
+        # A saved or deleted user must not be served stale from the cache.
+        def refresh(sender, instance, **kwargs):
+            refresh_user(instance.pk)
+
+        for signal in (post_save, post_delete):
+            signal.connect(
+                refresh,
+                sender=self.get_model("User"),
+                dispatch_uid=f"accounts.refresh_user.{signal is post_save}",
+                weak=False,
+            )

@@ -27,7 +27,7 @@ def signup(request):
         form = SignupForm(request.POST)
         if form.is_valid():
             user = form.save()
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user)
             messages.success(
                 request, f"Welcome, {user.display_name}! Your account is ready."
             )

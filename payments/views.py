@@ -137,23 +137,22 @@ def payment_detail(request, public_id):
 @login_required
 @require_GET
 def status(request, public_id):
-    # Polled every few seconds by every waiting page: one narrow query, no joins.
-    payment = get_object_or_404(
-        Payment.objects.only("status", "remarks", "reviewed_at"),
-        public_id=public_id,
-        student=request.user,
-    )
+    # Polled every few seconds by every waiting page: read from the shared cache,
+    # which a decision refreshes when it commits (Payment.status_snapshot).
+    payment = Payment.status_snapshot(public_id)
+    if payment is None or payment["student_id"] != request.user.pk:
+        raise Http404("No such payment.")
+    status = PaymentStatus(payment["status"])
+    reviewed_at = payment["reviewed_at"]
     response = JsonResponse(
         {
-            "status": payment.status,
-            "status_label": payment.get_status_display(),
-            "badge": BADGES[payment.status],
-            "message": STATUS_MESSAGES[payment.status],
-            "remarks": payment.remarks,
-            "reviewed_at": payment.reviewed_at.isoformat()
-            if payment.reviewed_at
-            else None,
-            "is_final": payment.status != PaymentStatus.PENDING_VERIFICATION,
+            "status": status,
+            "status_label": status.label,
+            "badge": BADGES[status],
+            "message": STATUS_MESSAGES[status],
+            "remarks": payment["remarks"],
+            "reviewed_at": reviewed_at.isoformat() if reviewed_at else None,
+            "is_final": status != PaymentStatus.PENDING_VERIFICATION,
         }
     )
     patch_cache_control(response, private=True, no_store=True)

@@ -239,6 +239,14 @@ SESSION_IDLE_TIMEOUT_SECONDS = env.int(
 )
 SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT_SECONDS
 SESSION_SAVE_EVERY_REQUEST = False
+# Sessions are read from the shared cache and written through to the database,
+# so a logged-in request does not pay an ORM query for its session, and a
+# flushed cache only costs a database read (docs/benchmarks.md).
+SESSION_ENGINE = env.str("SESSION_ENGINE", default="portal.sessions")
+# The user behind a session is cached the same way (accounts/backends.py):
+# saving or deleting a user drops the entry at once.
+AUTHENTICATION_BACKENDS = ["accounts.backends.CachedModelBackend"]
+AUTH_USER_CACHE_SECONDS = env.int("AUTH_USER_CACHE_SECONDS", default=300)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
