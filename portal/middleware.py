@@ -9,6 +9,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import render
 
+from portal.sessions import SessionCacheError
+
 # No inline scripts anywhere. The admin's own templates carry a few inline styles,
 # so styles are relaxed there only.
 SITE_CSP = (
@@ -72,14 +74,17 @@ class IdleSessionTimeoutMiddleware:
         if settings.SESSION_COOKIE_NAME in request.COOKIES and SESSION_KEY in (
             request.session
         ):
-            self._check(request)
+            try:
+                self._check(request)
+            except SessionCacheError:
+                return session_not_ended(request)
         return self.get_response(request)
 
     def _check(self, request):
         now = int(time.time())
         last = request.session.get(self.LAST_ACTIVITY_KEY)
         if last is not None and now - last > settings.SESSION_IDLE_TIMEOUT_SECONDS:
-            logout(request)
+            logout(request)  # SessionCacheError: see __call__
             messages.info(
                 request,
                 "You were logged out after a period without activity. "
@@ -127,6 +132,8 @@ class StorageUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
+        if isinstance(exception, SessionCacheError):
+            return session_not_ended(request)
         if not isinstance(exception, OSError) or exception.errno not in STORAGE_ERRNOS:
             return None
         logger.error(
@@ -149,3 +156,25 @@ class StorageUnavailableMiddleware:
             )
         response["Retry-After"] = "120"
         return response
+
+
+def session_not_ended(request):
+    """The session could not be ended (portal/sessions.py): say so, try again."""
+    logger.error(
+        "session not ended on %s %s: cache unavailable", request.method, request.path
+    )
+    response = render(
+        request,
+        "error.html",
+        {
+            "status": 503,
+            "title": "We could not log you out",
+            "message": (
+                "Your session could not be ended just now, so you are still "
+                "logged in. Please try again in a minute."
+            ),
+        },
+        status=503,
+    )
+    response["Retry-After"] = "60"
+    return response

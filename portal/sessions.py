@@ -7,8 +7,10 @@ logged, so a logged-in site keeps working while Redis is down.
 One failure is not swallowed: removing a session from the cache when it ends
 (logout, or a session cut by the idle timeout). A session left in the cache
 would come back when the cache does, so logging out must fail visibly rather
-than seem to succeed. When `login` replaces the visitor's anonymous session
-key, the old key's entry holds no login, so a failure there is only logged.
+than seem to succeed: SessionCacheError, which portal/middleware.py answers
+with a 503 page asking to try again. When `login` replaces the visitor's
+anonymous session key, the old key's entry holds no login, so a failure there
+is only logged.
 """
 
 import logging
@@ -16,6 +18,10 @@ import logging
 from django.contrib.sessions.backends import cached_db
 
 logger = logging.getLogger(__name__)
+
+
+class SessionCacheError(Exception):
+    """A session could not be removed from the cache, so it has not ended."""
 
 
 class SessionStore(cached_db.SessionStore):
@@ -57,13 +63,15 @@ class SessionStore(cached_db.SessionStore):
             self._cycling = False
 
     def delete(self, session_key=None):
-        cached_db.DBStore.delete(self, session_key)
+        # The cache first: if it cannot forget the session, the session stays
+        # whole (in both stores) and the visitor is told, instead of half-ended.
         session_key = session_key or self.session_key
         if session_key is None:
             return
         try:
             self._cache.delete(self.cache_key_prefix + session_key)
-        except Exception:
+        except Exception as error:
             if not self._cycling:
-                raise
+                raise SessionCacheError(str(error)) from error
             logger.exception("session cache delete failed for a replaced key")
+        cached_db.DBStore.delete(self, session_key)

@@ -3,7 +3,6 @@ test (run through `manage.py shell -c`), so they use the site's own database."""
 
 import json
 from datetime import timedelta
-
 from importlib import import_module
 
 from django.conf import settings
