@@ -1,6 +1,7 @@
 """What a student sees on a course card: one function, tested as a table
 (interviews/tests/test_cards.py), and a batch version for whole pages."""
 
+import functools
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -46,9 +47,11 @@ class CardState:
         )
 
 
+@functools.lru_cache(maxsize=4096)
 def _url(name, *args):
-    # The pay and room pages live in other engineers' modules; a card without its
-    # link is better than a dashboard that fails while one of them is missing.
+    # Every card of every student page links somewhere: the URLs of a process do
+    # not change, so each is reversed once. A card without its link is better
+    # than a page that fails if a URL is ever renamed.
     try:
         return reverse(name, args=args)
     except NoReverseMatch:

@@ -5,12 +5,19 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
-from django.db.models import Q
-from django.db.models.signals import post_delete
+from django.db.models import Count, Q
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
+from portal.caching import cached, refresh_on_commit
 from portal.storage import delete_file_on_commit, private_storage
+
+# The active courses with their question counts, shown on every student page,
+# kept in the shared cache; saving or deleting a course or a question refreshes
+# it when the transaction commits (portal/caching.py).
+CATALOGUE_KEY = "interviews:catalogue"
+CATALOGUE_CACHE_SECONDS = 60 * 60
 
 
 class InterviewCourse(models.Model):
@@ -42,6 +49,11 @@ class InterviewCourse(models.Model):
     @property
     def duration(self):
         return timedelta(minutes=self.duration_minutes)
+
+    @classmethod
+    def catalogue(cls):
+        """The active courses in display order, each with its question_count."""
+        return cached(CATALOGUE_KEY, _load_catalogue, CATALOGUE_CACHE_SECONDS)
 
 
 class InterviewQuestion(models.Model):
@@ -453,3 +465,20 @@ class Answer(models.Model):
 @receiver(post_delete, sender=Answer)
 def _delete_answer_file(sender, instance, **kwargs):
     delete_file_on_commit(instance.file)
+
+
+def _load_catalogue():
+    # Meta.ordering is ignored by aggregate queries, so order explicitly.
+    return list(
+        InterviewCourse.objects.filter(is_active=True)
+        .annotate(question_count=Count("questions"))
+        .order_by("display_order", "title")
+    )
+
+
+@receiver(post_save, sender=InterviewCourse)
+@receiver(post_delete, sender=InterviewCourse)
+@receiver(post_save, sender=InterviewQuestion)
+@receiver(post_delete, sender=InterviewQuestion)
+def _refresh_catalogue(sender, **kwargs):
+    refresh_on_commit(CATALOGUE_KEY, _load_catalogue, CATALOGUE_CACHE_SECONDS)

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch
+from django.db.models import Prefetch
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -21,17 +21,8 @@ from interviews.scheduling import RequestRefused, create_request, usable_payment
 from payments.models import Payment
 
 
-def _active_courses():
-    # Meta.ordering is ignored by aggregate queries, so order explicitly.
-    return (
-        InterviewCourse.objects.filter(is_active=True)
-        .annotate(question_count=Count("questions"))
-        .order_by("display_order", "title")
-    )
-
-
 def _courses_with_cards(user):
-    courses = list(_active_courses())
+    courses = InterviewCourse.catalogue()
     states = card_states_for(user, courses)
     for course in courses:
         course.card = states[course.pk]
