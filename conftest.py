@@ -1,9 +1,26 @@
 """The cast of test users, shared by every app's tests."""
 
 import pytest
+from django.core.cache import cache
 
 from accounts.factories import UserFactory
 from accounts.roles import make_approver
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache_after_transactional_tests(request, django_db_blocker):
+    """The cache (a database table in the tests) keeps users, sessions and the
+    course catalogue, and a transactional test's flush does not empty it: the
+    next test must not see the rows of the last one."""
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    if (
+        "transactional_db" in request.fixturenames
+        or "live_server" in request.fixturenames
+        or (marker is not None and marker.kwargs.get("transaction"))
+    ):
+        with django_db_blocker.unblock():
+            cache.clear()
 
 
 @pytest.fixture
