@@ -20,8 +20,9 @@ from interviews.models import (
     RequestEvent,
     RequestStatus,
 )
-from interviews.scheduling import overlapping_interviews, site_time
+from interviews.scheduling import overlapping_interviews
 from portal.admin_filters import StatusQueueFilter
+from portal.dates import site_time
 
 
 class InterviewQuestionInline(admin.TabularInline):

@@ -9,8 +9,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from interviews.models import InterviewRequest, RequestStatus
-from interviews.scheduling import site_time
 from payments.models import Payment, PaymentStatus
+from portal.dates import site_time
 
 ROOM_WATCH_AHEAD = timedelta(hours=1)
 

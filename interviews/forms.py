@@ -4,7 +4,8 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
-from interviews.scheduling import site_datetime, site_time
+from interviews.scheduling import site_datetime
+from portal.dates import site_time
 
 
 class SlotFields(forms.Form):

@@ -4,7 +4,7 @@ request race-safely, and which interviews overlap a slot."""
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.utils import dateformat, timezone
+from django.utils import timezone
 
 from interviews.models import (
     PAYMENT_USING_STATUSES,
@@ -82,15 +82,6 @@ def overlapping_interviews(start, duration, exclude=None):
         for other in candidates.order_by("scheduled_at")
         if other.scheduled_at + other.course.duration > start
     ]
-
-
-def site_time(moment, fmt="D j M Y, H:i"):
-    """`moment` as shown to people: in the site's time zone; "-" when unset."""
-    if moment is None:
-        return "-"
-    return dateformat.format(
-        timezone.localtime(moment, timezone.get_default_timezone()), fmt
-    )
 
 
 def site_datetime(day, at):

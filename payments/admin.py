@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from payments import services
 from payments.models import Payment, PaymentEvent, PaymentStatus
 from portal.admin_filters import StatusQueueFilter
+from portal.dates import site_time
 
 STATUS_COLOURS = {
     PaymentStatus.PENDING_VERIFICATION: "#7a4b00",
@@ -126,7 +127,7 @@ class PaymentAdmin(admin.ModelAdmin):
         "utr",
         "amount",
         "course",
-        "created_at",
+        "submitted",
         "status_display",
     ]
     list_display_links = ["reference"]
@@ -223,6 +224,11 @@ class PaymentAdmin(admin.ModelAdmin):
             student.email or "no email",
             student.username,
         )
+
+    @admin.display(description="submitted", ordering="created_at")
+    def submitted(self, obj):
+        # In the site's time zone, short: the queue is wide.
+        return site_time(obj.created_at, "j M, H:i")
 
     @admin.display(description="status", ordering="status")
     def status_display(self, obj):

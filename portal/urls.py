@@ -7,6 +7,8 @@ from portal import views
 admin.site.site_header = "Video Interview Portal: approval console"
 admin.site.site_title = "Approval console"
 admin.site.index_title = "What waits for you"
+# Five models, all on the index page: the queues need the width more than a sidebar.
+admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     path("", interview_views.dashboard, name="dashboard"),

@@ -161,3 +161,22 @@ def test_the_keyboard_reaches_the_content_first(page_as, world):
     expect(skip).to_be_in_viewport()
     page.keyboard.press("Enter")
     expect(page.get_by_role("main")).to_be_focused()
+
+
+def test_the_approval_console(audit, world):
+    approver, p, i = world.approver, world.payments, world.interviews
+    problems = []
+    for path in [
+        "/admin/",
+        "/admin/payments/payment/",
+        "/admin/payments/payment/?status__exact=pending_verification",
+        f"/admin/payments/payment/{p['pending'].pk}/change/",
+        "/admin/interviews/interviewrequest/",
+        f"/admin/interviews/interviewrequest/{i['pending'].pk}/change/",
+        "/admin/interviews/interviewtoreview/",
+        f"/admin/interviews/interviewtoreview/{i['completed'].pk}/change/",
+        "/admin/interviews/missedinterview/",
+        "/admin/interviews/interviewcourse/",
+    ]:
+        problems += audit(path, approver)
+    assert_no_problems(problems)
