@@ -16,16 +16,16 @@ class AccountsConfig(AppConfig):
             weak=False,
         )
 
-        from accounts.backends import refresh_user
+        from accounts.backends import users
 
         # A saved or deleted user must not be served stale from the cache.
         def refresh(sender, instance, **kwargs):
-            refresh_user(instance.pk)
+            users.refresh(instance.pk)
 
         for signal in (post_save, post_delete):
             signal.connect(
                 refresh,
                 sender=self.get_model("User"),
-                dispatch_uid=f"accounts.refresh_user.{signal is post_save}",
+                dispatch_uid=f"accounts.refresh_cached_user.{signal is post_save}",
                 weak=False,
             )

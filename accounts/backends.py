@@ -17,31 +17,17 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
-from portal.caching import cached, refresh_on_commit
-
-
-def user_cache_key(user_id):
-    return f"accounts:user:{user_id}"
+from portal.caching import CommittedCache
 
 
 def _load(user_id):
     return get_user_model()._default_manager.filter(pk=user_id).first()
 
 
+users = CommittedCache("accounts:user", _load, lambda: settings.AUTH_USER_CACHE_SECONDS)
+
+
 class CachedModelBackend(ModelBackend):
     def get_user(self, user_id):
-        user = cached(
-            user_cache_key(user_id),
-            lambda: _load(user_id),
-            settings.AUTH_USER_CACHE_SECONDS,
-        )
+        user = users.get(user_id)
         return user if user is not None and self.user_can_authenticate(user) else None
-
-
-def refresh_user(user_id):
-    """A user was saved or deleted: see portal/caching.py."""
-    refresh_on_commit(
-        user_cache_key(user_id),
-        lambda: _load(user_id),
-        settings.AUTH_USER_CACHE_SECONDS,
-    )

@@ -10,13 +10,12 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
-from portal.caching import cached, refresh_on_commit
+from portal.caching import CommittedCache
 from portal.storage import delete_file_on_commit, private_storage
 
 # The active courses with their question counts, shown on every student page,
 # kept in the shared cache; saving or deleting a course or a question refreshes
 # it when the transaction commits (portal/caching.py).
-CATALOGUE_KEY = "interviews:catalogue"
 CATALOGUE_CACHE_SECONDS = 60 * 60
 
 
@@ -53,7 +52,7 @@ class InterviewCourse(models.Model):
     @classmethod
     def catalogue(cls):
         """The active courses in display order, each with its question_count."""
-        return cached(CATALOGUE_KEY, _load_catalogue, CATALOGUE_CACHE_SECONDS)
+        return catalogue.get()
 
 
 class InterviewQuestion(models.Model):
@@ -467,7 +466,7 @@ def _delete_answer_file(sender, instance, **kwargs):
     delete_file_on_commit(instance.file)
 
 
-def _load_catalogue():
+def _load_catalogue(_ident):  # one catalogue: no identifier
     # Meta.ordering is ignored by aggregate queries, so order explicitly.
     return list(
         InterviewCourse.objects.filter(is_active=True)
@@ -476,9 +475,14 @@ def _load_catalogue():
     )
 
 
+catalogue = CommittedCache(
+    "interviews:catalogue", _load_catalogue, CATALOGUE_CACHE_SECONDS
+)
+
+
 @receiver(post_save, sender=InterviewCourse)
 @receiver(post_delete, sender=InterviewCourse)
 @receiver(post_save, sender=InterviewQuestion)
 @receiver(post_delete, sender=InterviewQuestion)
 def _refresh_catalogue(sender, **kwargs):
-    refresh_on_commit(CATALOGUE_KEY, _load_catalogue, CATALOGUE_CACHE_SECONDS)
+    catalogue.refresh()

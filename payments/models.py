@@ -7,7 +7,7 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils import timezone
 
-from portal.caching import cached, refresh_on_commit
+from portal.caching import CommittedCache
 from portal.storage import delete_file_on_commit, private_storage
 
 # What the status poll needs, kept in the shared cache (portal/caching.py):
@@ -86,19 +86,7 @@ class Payment(models.Model):
     @classmethod
     def status_snapshot(cls, public_id):
         """The STATUS_FIELDS of one payment as a dict (None if there is none)."""
-        return cached(
-            _status_key(public_id),
-            lambda: _load_status(public_id),
-            STATUS_CACHE_SECONDS,
-        )
-
-    def _refresh_status_snapshot(self):
-        public_id = self.public_id
-        refresh_on_commit(
-            _status_key(public_id),
-            lambda: _load_status(public_id),
-            STATUS_CACHE_SECONDS,
-        )
+        return status_snapshots.get(public_id)
 
     @property
     def is_live(self):
@@ -136,7 +124,7 @@ class Payment(models.Model):
                     to_status=to_status,
                     remarks=remarks.strip(),
                 )
-                self._refresh_status_snapshot()
+                status_snapshots.refresh(self.public_id)
         self.refresh_from_db()
         return bool(won)
 
@@ -175,15 +163,14 @@ class PaymentEvent(models.Model):
         return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
 
 
-def _status_key(public_id):
-    return f"payments:status:{public_id}"
-
-
 def _load_status(public_id):
     return Payment.objects.filter(public_id=public_id).values(*STATUS_FIELDS).first()
+
+
+status_snapshots = CommittedCache("payments:status", _load_status, STATUS_CACHE_SECONDS)
 
 
 @receiver(post_delete, sender=Payment)
 def _delete_proof_file(sender, instance, **kwargs):
     delete_file_on_commit(instance.proof)
-    instance._refresh_status_snapshot()
+    status_snapshots.refresh(instance.public_id)

@@ -142,17 +142,17 @@ def status(request, public_id):
     payment = Payment.status_snapshot(public_id)
     if payment is None or payment["student_id"] != request.user.pk:
         raise Http404("No such payment.")
-    status = PaymentStatus(payment["status"])
+    current = PaymentStatus(payment["status"])
     reviewed_at = payment["reviewed_at"]
     response = JsonResponse(
         {
-            "status": status,
-            "status_label": status.label,
-            "badge": BADGES[status],
-            "message": STATUS_MESSAGES[status],
+            "status": current,
+            "status_label": current.label,
+            "badge": BADGES[current],
+            "message": STATUS_MESSAGES[current],
             "remarks": payment["remarks"],
             "reviewed_at": reviewed_at.isoformat() if reviewed_at else None,
-            "is_final": status != PaymentStatus.PENDING_VERIFICATION,
+            "is_final": current != PaymentStatus.PENDING_VERIFICATION,
         }
     )
     patch_cache_control(response, private=True, no_store=True)

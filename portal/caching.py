@@ -1,11 +1,11 @@
 """Read-through cache entries that a write refreshes when its transaction commits.
 
-Reads (`cached`) fill a missing entry with `cache.add`, never `cache.set`, and
-writes (`refresh_on_commit`) drop the entry at once and store the new value
-after the transaction commits. So a read that loaded the old row just before a
-write committed cannot put it back over the new one: its `add` finds the entry
-the write stored and does nothing. If the cache loses the entry, the next read
-loads it from the database again.
+Reads (`CommittedCache.get`) fill a missing entry with `cache.add`, never
+`cache.set`, and writes (`CommittedCache.refresh`) drop the entry at once and
+store the new value after the transaction commits. So a read that loaded the
+old row just before a write committed cannot put it back over the new one: its
+`add` finds the entry the write stored and does nothing. If the cache loses
+the entry, the next read loads it from the database again.
 
 The cache is an accelerator, not a store: when it fails, reads go to the
 database and the failure is logged, as the rate limits fail open
@@ -24,30 +24,50 @@ logger = logging.getLogger(__name__)
 GONE = "portal.caching.GONE"
 
 
-def cached(key, load, timeout):
-    """The value under key, or load() (stored when it is not None)."""
-    try:
-        value = cache.get(key)
-    except Exception:
-        logger.exception("cache read failed for %s", key)
-        return load()
-    if value is None:
-        value = load()
-        if value is not None:
-            _quietly(cache.add, key, value, timeout)
-        return value
-    return None if value == GONE else value
+class CommittedCache:
+    """One kind of entry: `load(ident)` is the row (None when there is none),
+    kept under "<prefix>:<ident>" for `timeout` seconds (or `timeout()`, read on
+    every write, for a timeout that comes from settings).
 
+    `get(ident)` reads through the cache; `refresh(ident)` is called by whatever
+    changes the row, inside its transaction.
+    """
 
-def refresh_on_commit(key, load, timeout):
-    """The row behind key changed: forget it now, store load() after commit."""
-    _quietly(cache.delete, key)
+    def __init__(self, prefix, load, timeout):
+        self.prefix = prefix
+        self.load = load
+        self.timeout = timeout
 
-    def store():
-        value = load()
-        _quietly(cache.set, key, GONE if value is None else value, timeout)
+    def key(self, ident=""):
+        return f"{self.prefix}:{ident}"
 
-    transaction.on_commit(store)
+    def get(self, ident=""):
+        key = self.key(ident)
+        try:
+            value = cache.get(key)
+        except Exception:
+            logger.exception("cache read failed for %s", key)
+            return self.load(ident)
+        if value is None:
+            value = self.load(ident)
+            if value is not None:
+                _quietly(cache.add, key, value, self._timeout())
+            return value
+        return None if value == GONE else value
+
+    def refresh(self, ident=""):
+        """The row changed: forget it now, store the committed row after commit."""
+        key = self.key(ident)
+        _quietly(cache.delete, key)
+
+        def store():
+            value = self.load(ident)
+            _quietly(cache.set, key, GONE if value is None else value, self._timeout())
+
+        transaction.on_commit(store)
+
+    def _timeout(self):
+        return self.timeout() if callable(self.timeout) else self.timeout
 
 
 def _quietly(operation, key, *args):

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.backends import CachedModelBackend, user_cache_key
+from accounts.backends import CachedModelBackend, users
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -62,7 +62,7 @@ def test_a_read_that_raced_a_save_cannot_put_the_old_user_back(
         student.save()
 
     # The late read fills the entry with add(), which finds the committed row.
-    assert cache.add(user_cache_key(student.pk), old) is False
+    assert cache.add(users.key(student.pk), old) is False
     assert CachedModelBackend().get_user(student.pk) is None
 
 
@@ -72,5 +72,5 @@ def test_a_deleted_user_stays_gone(student, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         student.delete()
 
-    assert cache.add(user_cache_key(pk), old) is False
+    assert cache.add(users.key(pk), old) is False
     assert CachedModelBackend().get_user(pk) is None

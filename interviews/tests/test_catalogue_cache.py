@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from interviews.factories import InterviewCourseFactory, InterviewQuestionFactory
-from interviews.models import CATALOGUE_KEY, InterviewCourse
+from interviews.models import InterviewCourse, catalogue
 
 pytestmark = pytest.mark.django_db
 COURSES = reverse("interviews:course_list")
@@ -64,5 +64,5 @@ def test_a_read_that_raced_a_change_cannot_put_the_old_list_back(
     with django_capture_on_commit_callbacks(execute=True):
         InterviewCourseFactory(title="Late Course")
 
-    assert cache.add(CATALOGUE_KEY, stale) is False
+    assert cache.add(catalogue.key(), stale) is False
     assert [c.title for c in InterviewCourse.catalogue()] == ["Late Course"]
