@@ -59,3 +59,19 @@ def test_logout_says_so_when_it_cannot_end_the_session(client, student, settings
     assert response.status_code == 503
     assert "you are still logged in" in response.content.decode()
     assert Session.objects.filter(session_key=_cookie(client)).exists()
+
+
+def test_an_idle_logout_says_so_when_it_cannot_end_the_session(
+    client, student, settings
+):
+    client.force_login(student)
+    session = client.session
+    session["_last_activity"] = 1  # long ago
+    session.save()
+    settings.CACHES = DEAD_CACHE
+
+    response = client.get(DASHBOARD)
+
+    assert response.status_code == 503
+    assert "you are still logged in" in response.content.decode()
+    assert Session.objects.filter(session_key=_cookie(client)).exists()
