@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class InterviewsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "interviews"
+
+    def ready(self):
+        # Connects the signals that keep the cached card records fresh, in every
+        # process (commands too), not only where a view imports it.
+        from interviews import cards  # noqa: F401

@@ -5,14 +5,23 @@ import functools
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.db.models.signals import post_delete, post_save
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from interviews.models import InterviewRequest, RequestStatus
-from payments.models import Payment, PaymentStatus
+from interviews.models import (
+    InterviewRequest,
+    InterviewToReview,
+    MissedInterview,
+    RequestStatus,
+    request_changed,
+)
+from payments.models import Payment, PaymentStatus, payment_changed
+from portal.caching import CommittedCache
 from portal.dates import site_time
 
 ROOM_WATCH_AHEAD = timedelta(hours=1)
+STUDENT_RECORDS_CACHE_SECONDS = 600
 
 
 class Tone:
@@ -149,29 +158,54 @@ def card_state_for(course, payment, request, now=None):
 
 
 def card_states_for(student, courses, now=None):
-    """{course.pk: CardState} for every course, in two queries whatever the number
-    of courses, payments and requests."""
+    """{course.pk: CardState} for every course, from the student's records
+    (`student_records`: two queries, or none while they are cached), whatever
+    the number of courses, payments and requests."""
     now = now or timezone.now()
-    courses_by_id = {course.pk: course for course in courses}
+    newest_payment, newest_request = student_records.get(student.pk)
+    states = {}
+    for course in courses:
+        payment = newest_payment.get(course.pk)
+        interview = newest_request.get(payment.pk) if payment else None
+        if interview is not None:
+            interview.course = course  # no extra query
+        states[course.pk] = card_state_for(course, payment, interview, now)
+    return states
+
+
+def _load_student_records(student_id):
+    """The student's newest payment per course, and the newest request on each."""
     newest_payment = {}
-    payments = Payment.objects.filter(
-        student=student, course_id__in=list(courses_by_id)
-    ).only("course_id", "status", "remarks", "consumed_at", "created_at")
+    payments = Payment.objects.filter(student_id=student_id).only(
+        "course_id", "status", "remarks", "consumed_at", "created_at"
+    )
     for payment in payments.order_by("created_at", "pk"):
         newest_payment[payment.course_id] = payment
-
     newest_request = {}
     if newest_payment:
         requests = InterviewRequest.objects.filter(
             payment_id__in=[payment.pk for payment in newest_payment.values()]
         ).order_by("created_at", "pk")
         for interview in requests:
-            interview.course = courses_by_id[interview.course_id]  # no extra query
             newest_request[interview.payment_id] = interview
+    return newest_payment, newest_request
 
-    states = {}
-    for course_id, course in courses_by_id.items():
-        payment = newest_payment.get(course_id)
-        interview = newest_request.get(payment.pk) if payment else None
-        states[course_id] = card_state_for(course, payment, interview, now)
-    return states
+
+# Every student page and the card poll need these records. Every change to a
+# payment or a request refreshes its student's entry when it commits: saves and
+# deletes by signal, transitions by payment_changed and request_changed.
+student_records = CommittedCache(
+    "interviews:cards", _load_student_records, STUDENT_RECORDS_CACHE_SECONDS
+)
+
+
+def _refresh_records(sender, instance=None, payment=None, request=None, **kwargs):
+    record = instance or payment or request
+    student_records.refresh(record.student_id)
+
+
+for _model in (Payment, InterviewRequest, InterviewToReview, MissedInterview):
+    post_save.connect(_refresh_records, sender=_model, weak=False)
+    post_delete.connect(_refresh_records, sender=_model, weak=False)
+payment_changed.connect(_refresh_records, weak=False)
+request_changed.connect(_refresh_records, weak=False)

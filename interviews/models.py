@@ -7,7 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Count, Q
 from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 from django.utils import timezone
 
 from portal.caching import CommittedCache
@@ -17,6 +17,10 @@ from portal.storage import delete_file_on_commit, private_storage
 # kept in the shared cache; saving or deleting a course or a question refreshes
 # it when the transaction commits (portal/caching.py).
 CATALOGUE_CACHE_SECONDS = 60 * 60
+
+# Sent, inside its transaction, when a transition changes an interview request
+# (post_save does not fire for conditional UPDATEs), with request=<the request>.
+request_changed = Signal()
 
 
 class InterviewCourse(models.Model):
@@ -228,6 +232,7 @@ class InterviewRequest(models.Model):
                     to_status=to_status,
                     note=note,
                 )
+                request_changed.send(sender=InterviewRequest, request=self)
         self.refresh_from_db()
         return bool(won)
 

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.signals import post_delete
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 from django.utils import timezone
 
 from portal.caching import CommittedCache
@@ -14,6 +14,10 @@ from portal.storage import delete_file_on_commit, private_storage
 # every waiting page asks for it every few seconds.
 STATUS_FIELDS = ("student_id", "status", "remarks", "reviewed_at")
 STATUS_CACHE_SECONDS = 600
+
+# Sent, inside its transaction, when a conditional UPDATE changes a payment
+# (post_save does not fire for those), with payment=<the Payment>.
+payment_changed = Signal()
 
 
 class PaymentStatus(models.TextChoices):
@@ -125,17 +129,19 @@ class Payment(models.Model):
                     remarks=remarks.strip(),
                 )
                 status_snapshots.refresh(self.public_id)
+                payment_changed.send(sender=Payment, payment=self)
         self.refresh_from_db()
         return bool(won)
 
     def mark_consumed(self):
         """The interview this payment paid for is done; the student may pay again."""
         now = timezone.now()
-        return bool(
-            Payment.objects.filter(
-                pk=self.pk, status=PaymentStatus.COMPLETED, consumed_at__isnull=True
-            ).update(consumed_at=now, updated_at=now)
-        )
+        consumed = Payment.objects.filter(
+            pk=self.pk, status=PaymentStatus.COMPLETED, consumed_at__isnull=True
+        ).update(consumed_at=now, updated_at=now)
+        if consumed:
+            payment_changed.send(sender=Payment, payment=self)
+        return bool(consumed)
 
 
 class PaymentEvent(models.Model):

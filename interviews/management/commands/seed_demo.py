@@ -24,6 +24,7 @@ from interviews.models import (
     RequestEvent,
     RequestStatus,
     ReviewResult,
+    catalogue,
 )
 from payments.models import Payment, PaymentEvent, PaymentStatus
 from portal.storage import private_storage, unguessable_name
@@ -174,6 +175,7 @@ class Command(BaseCommand):
                     for position, text in enumerate(spec["questions"], start=1)
                 )
                 added = len(spec["questions"])
+                catalogue.refresh()  # bulk_create sends no post_save
             verb = "created" if created else "exists"
             self.stdout.write(f"course {course.slug}: {verb}, {added} questions added")
 
