@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
+from django.contrib.admin.utils import flatten_fieldsets, unquote
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.defaultfilters import pluralize
@@ -157,22 +157,9 @@ class InterviewRequestAdmin(admin.ModelAdmin):
             },
         ),
     ]
-    readonly_fields = [
-        "student_column",
-        "course",
-        "payment_link",
-        "status",
-        "preferred_time",
-        "notes",
-        "created_at",
-        "scheduled_time",
-        "message_to_student",
-        "rejection_reason",
-        "decided_by",
-        "decided_at",
-        "cancelled_at",
-        "reminder_sent_at",
-    ]
+    # Everything on the page is read-only: decisions go through the forms above
+    # the fields (change_view), never through editing a field.
+    readonly_fields = flatten_fieldsets(fieldsets)
 
     def has_add_permission(self, request):
         return False  # students create requests; the console decides them

@@ -6,6 +6,7 @@ import copy
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.http import Http404
@@ -175,21 +176,9 @@ class PaymentAdmin(admin.ModelAdmin):
             },
         ),
     ]
-    readonly_fields = [
-        "reference",
-        "student_display",
-        "course",
-        "amount",
-        "utr",
-        "created_at",
-        "proof_preview",
-        "duplicate_payments",
-        "status_display",
-        "remarks",
-        "reviewed_by",
-        "reviewed_at",
-        "consumed_at",
-    ]
+    # Everything on the page is read-only: decisions go through the Approve and
+    # Reject buttons (approve_view, reject_view), never through editing a field.
+    readonly_fields = flatten_fieldsets(fieldsets)
 
     # Queue ---------------------------------------------------------------
 
