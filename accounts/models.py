@@ -7,6 +7,8 @@ class User(AbstractUser):
 
     full_name = models.CharField(max_length=150, blank=True)
     phone = models.CharField(max_length=20, blank=True)
+    # Set when the student follows the link in the verification email.
+    email_verified_at = models.DateTimeField(null=True, blank=True)
 
     REQUIRED_FIELDS = ["email"]
 

@@ -158,7 +158,10 @@ class InterviewRequest(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # When the review was published to the student (they see nothing before).
     reviewed_at = models.DateTimeField(null=True, blank=True)
+    # When the student first opened the published feedback report.
+    feedback_read_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
