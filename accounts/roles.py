@@ -56,3 +56,23 @@ def is_approver(user):
         cached = user.groups.filter(name=APPROVERS_GROUP).exists()
         user._is_approver = cached
     return cached
+
+
+class OwnDecisionRefused(Exception):
+    """An approver tried to decide on their own payment, request or review.
+
+    Raised by the model transitions themselves, so every path (admin, commands,
+    services) refuses it; the admin shows `message` on the page.
+    """
+
+    def __init__(self, what="this"):
+        self.message = (
+            f"You cannot decide on your own {what}: another approver must do it."
+        )
+        super().__init__(self.message)
+
+
+def refuse_own_decision(actor, student, what):
+    """Raise OwnDecisionRefused when `actor` is the student the decision is about."""
+    if actor is not None and student is not None and actor.pk == student.pk:
+        raise OwnDecisionRefused(what)
