@@ -1,7 +1,9 @@
 import re
 
 from django import forms
+from django.contrib.admin import forms as admin_forms
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 
 from accounts import throttle
@@ -49,7 +51,7 @@ class SignupForm(UserCreationForm):
 
 
 class ThrottledLoginMixin:
-    """Refuse a throttled login before checking its password; count the failures.
+    """Claim the attempt, then check the password, then clear on success.
 
     See accounts/throttle.py for the limits and why they are keyed as they are.
     """
@@ -57,20 +59,46 @@ class ThrottledLoginMixin:
     def clean(self):
         username = self.cleaned_data.get("username")
         if username and self.cleaned_data.get("password") and self.request:
-            message = throttle.refusal(self.request, username)
-            if message:
-                raise forms.ValidationError(message, code="throttled")
+            attempt = throttle.claim_login(self.request, username)
+            if attempt.refusal:
+                raise forms.ValidationError(attempt.refusal, code="throttled")
             try:
                 cleaned = super().clean()
             except forms.ValidationError:
                 # Only a wrong password counts, not a right one for a disallowed
                 # account (a student at the admin login).
-                if self.user_cache is None:
-                    throttle.record_failure(self.request, username)
+                if self.user_cache is not None:
+                    attempt.not_counted()
                 raise
-            throttle.record_success(self.request, username)
+            attempt.succeeded()
             return cleaned
         return super().clean()
+
+
+class ThrottledPasswordChangeMixin:
+    """The old password is a password guess too: the same account counters."""
+
+    def __init__(self, user, *args, request=None, **kwargs):
+        self.request = request
+        super().__init__(user, *args, **kwargs)
+
+    def clean_old_password(self):
+        attempt = throttle.claim_password_check(self.request, self.user)
+        if attempt.refusal:
+            raise forms.ValidationError(attempt.refusal, code="throttled")
+        old_password = super().clean_old_password()
+        attempt.succeeded()
+        return old_password
+
+
+class PasswordChangeForm(ThrottledPasswordChangeMixin, auth_forms.PasswordChangeForm):
+    pass
+
+
+class AdminPasswordChangeForm(
+    ThrottledPasswordChangeMixin, admin_forms.AdminPasswordChangeForm
+):
+    pass
 
 
 class LoginForm(ThrottledLoginMixin, AuthenticationForm):

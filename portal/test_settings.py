@@ -23,3 +23,12 @@ STORAGES["staticfiles"] = {  # noqa: F405
 }
 WHITENOISE_AUTOREFRESH = True
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+
+# ---- A file for the SQLite test database (issue 12, finding 2) ----
+# An in-memory SQLite database shared between threads answers "table is locked"
+# at once instead of waiting, so no concurrency test could run on it; a file
+# in WAL mode waits (busy_timeout), as the site's own database does.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(tempfile.mkdtemp(prefix="portal-test-db-"), "test.sqlite3")
+    }
