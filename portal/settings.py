@@ -17,7 +17,11 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# ---- Tests never read the developer's .env (issue 12, finding 18) ----
+# portal/test_settings.py turns this off, and every subprocess the tests start
+# inherits it: the .env that `make run` writes must not change what tests see.
+if env.bool("DJANGO_READ_DOT_ENV_FILE", default=True):
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 VERSION = "0.1.0"
 

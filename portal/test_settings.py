@@ -3,6 +3,8 @@
 import os
 import tempfile
 
+# Never the developer's .env (the one `make run` writes), here or in a subprocess.
+os.environ["DJANGO_READ_DOT_ENV_FILE"] = "False"
 os.environ.setdefault("DEBUG", "False")
 os.environ.setdefault(
     "SECRET_KEY", "test-" + "x7Qp2LmN9vRs4TkW8zYb3HcJ6fDg1AeU5oIy0" * 2
