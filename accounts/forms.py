@@ -1,3 +1,4 @@
+import logging
 import re
 
 from django import forms
@@ -8,6 +9,9 @@ from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 
 from accounts import throttle
 from accounts.models import User
+from portal.emails import render_email
+
+logger = logging.getLogger(__name__)
 
 PHONE_RE = re.compile(r"^\+?[0-9]{10,15}$")
 
@@ -110,3 +114,27 @@ class LoginForm(ThrottledLoginMixin, AuthenticationForm):
 
 class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
     pass
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's, with the email rendered like every other (portal/emails.py): the
+    link from SITE_URL, never from the request's Host header, which the client
+    chooses; the text part unescaped."""
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        for key in ("domain", "site_name", "protocol"):
+            context.pop(key, None)
+        try:
+            render_email("password_reset", context, [to_email]).send()
+        except Exception:
+            logger.exception(
+                "password reset email to user %s failed", context["user"].pk
+            )

@@ -220,7 +220,11 @@ DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default="Video Interview Portal <noreply@localhost>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Every absolute link (emails, calendar invites) is built from this, never from the
+# request's Host header. Unset, it follows PORT, as `make run` serves there.
+SITE_URL = env.str(
+    "SITE_URL", default=f"http://127.0.0.1:{env.int('PORT', default=8000)}"
+).rstrip("/")
 
 # Security. On by default whenever DEBUG is off; each can be relaxed explicitly.
 _secure = not DEBUG

@@ -94,3 +94,32 @@ def test_the_tests_never_read_the_dotenv_that_make_run_writes(dotenv_from_make_r
         timeout=60,
     )
     assert result.stdout.split()[-1] == "31536000", result.stderr
+
+
+def _setting(name, env_overrides):
+    env = {k: v for k, v in os.environ.items() if k not in {"SITE_URL", "PORT"}}
+    env.update(env_overrides, DJANGO_SETTINGS_MODULE="portal.settings")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "-c",
+            f"from django.conf import settings; print(settings.{name})",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return result.stdout.split()[-1] if result.stdout.split() else result.stderr
+
+
+def test_site_url_follows_port_when_unset():
+    assert _setting("SITE_URL", {"PORT": "8310"}) == "http://127.0.0.1:8310"
+    assert _setting("SITE_URL", {}) == "http://127.0.0.1:8000"
+    assert (
+        _setting("SITE_URL", {"PORT": "8310", "SITE_URL": "https://portal.example/"})
+        == "https://portal.example"
+    )
