@@ -178,3 +178,40 @@ def session_not_ended(request):
     )
     response["Retry-After"] = "60"
     return response
+
+
+class PrivateCacheControlMiddleware:
+    """`Cache-Control: private, no-store` on every response to a logged-in user.
+
+    Personal pages, JSON polls and private files (proofs, recordings) must not
+    stay in a shared proxy or in the browser's cache after logout on a shared
+    computer. A response that already says no-store (never_cache) keeps its own
+    header; any other caching a view asked for is overridden. Only requests
+    with a session cookie (or that just logged in) are looked at, so anonymous
+    pages never load a user for this.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if _is_authenticated(request, response) and "no-store" not in response.get(
+            "Cache-Control", ""
+        ):
+            response["Cache-Control"] = "private, no-store"
+        return response
+
+
+def _is_authenticated(request, response):
+    cookie = settings.SESSION_COOKIE_NAME
+    # A login sets the cookie on its response; no cookie at all, no user.
+    if cookie not in request.COOKIES and cookie not in response.cookies:
+        return False
+    try:
+        user = getattr(request, "user", None)
+        return user is not None and user.is_authenticated
+    except Exception:
+        # The user could not be loaded (the cache or database is down): the
+        # response is an error page; keep it private.
+        return True
