@@ -290,17 +290,30 @@ INTERVIEW_RETAKES = env.int("INTERVIEW_RETAKES", default=1)
 ANSWER_MAX_BYTES = env.int("ANSWER_MAX_BYTES", default=200 * 1024 * 1024)
 RECORDING_RETENTION_DAYS = env.int("RECORDING_RETENTION_DAYS", default=90)
 
+# ---- Logging (issue 12, finding 12) ----
+# JSON lines in production (one object per record, request path and user id as
+# fields), plain text in development; portal/logging.py.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "plain"):
+    raise ImproperlyConfigured("LOG_FORMAT must be json or plain.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "plain": {
+            "()": "portal.logging.PlainFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
+        "json": {
+            "()": "portal.logging.JsonFormatter",
+            "format": "%(levelname)s %(name)s %(message)s",
+        },
     },
     "filters": {"request_context": {"()": "portal.logging.RequestContextFilter"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
+            "formatter": LOG_FORMAT,
             "filters": ["request_context"],
         },
     },
@@ -310,3 +323,14 @@ LOGGING = {
         "django.security": {"level": "WARNING", "propagate": True},
     },
 }
+# Optional: errors to Sentry. sentry-sdk is imported only when this is set, and
+# is not in requirements.txt (install it where you use it).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from portal.logging import init_sentry
+
+    init_sentry(
+        SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        release=VERSION,
+    )

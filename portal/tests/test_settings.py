@@ -113,7 +113,9 @@ def _setting(name, env_overrides):
         text=True,
         timeout=60,
     )
-    return result.stdout.split()[-1] if result.stdout.split() else result.stderr
+    if result.returncode != 0:
+        return result.stdout + result.stderr
+    return result.stdout.split()[-1]
 
 
 def test_site_url_follows_port_when_unset():
@@ -123,3 +125,27 @@ def test_site_url_follows_port_when_unset():
         _setting("SITE_URL", {"PORT": "8310", "SITE_URL": "https://portal.example/"})
         == "https://portal.example"
     )
+
+
+def test_logs_are_json_in_production_and_plain_in_development():
+    assert _setting("LOG_FORMAT", {"DEBUG": "False"}) == "json"
+    assert _setting("LOG_FORMAT", {"DEBUG": "True"}) == "plain"
+    assert _setting("LOG_FORMAT", {"DEBUG": "False", "LOG_FORMAT": "plain"}) == "plain"
+    assert "LOG_FORMAT must be json or plain" in _setting(
+        "LOG_FORMAT", {"LOG_FORMAT": "xml"}
+    )
+
+
+def test_sentry_is_imported_only_when_sentry_dsn_is_set():
+    code = "import sys; print('sentry_sdk' in sys.modules)"
+    env = {k: v for k, v in os.environ.items() if k != "SENTRY_DSN"}
+    env["DJANGO_SETTINGS_MODULE"] = "portal.settings"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.split()[-1] == "False", result.stderr
