@@ -124,11 +124,21 @@ AUTH_USER_MODEL = "accounts.User"
 
 # Caches back the rate limits, so they must be shared between gunicorn workers.
 REDIS_URL = env.str("REDIS_URL", default="")
+# ---- Redis timeouts (issue 12, finding 13) ----
+# Without them a hung Redis hangs every request that touches the cache; with
+# them each cache call gives up after this long and the callers' outage paths
+# run (sessions fall back to the database, limits fail open).
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=1.0)
+REDIS_CACHE_OPTIONS = {
+    "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+    "socket_timeout": REDIS_SOCKET_TIMEOUT,
+}
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
+            "OPTIONS": REDIS_CACHE_OPTIONS,
         }
     }
 else:
@@ -221,6 +231,8 @@ DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default="Video Interview Portal <noreply@localhost>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# ---- Email timeout (issue 12, finding 13): a hung mail server is given up on.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 # Every absolute link (emails, calendar invites) is built from this, never from the
 # request's Host header. Unset, it follows PORT, as `make run` serves there.
 SITE_URL = env.str(
