@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "portal.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the body (sessions, CSRF): issue 12, finding 3.
+    "portal.middleware.RequestBodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -300,6 +302,18 @@ INTERVIEW_EARLY_ENTRY_MINUTES = env.int("INTERVIEW_EARLY_ENTRY_MINUTES", default
 INTERVIEW_GRACE_MINUTES = env.int("INTERVIEW_GRACE_MINUTES", default=30)
 INTERVIEW_RETAKES = env.int("INTERVIEW_RETAKES", default=1)
 ANSWER_MAX_BYTES = env.int("ANSWER_MAX_BYTES", default=200 * 1024 * 1024)
+
+# ---- Request body limits (issue 12, finding 3) ----
+# The largest body any view takes unless it allows more (portal.http.body_limit):
+# a payment proof and its form fields. Larger bodies get 413 before they are read.
+REQUEST_MAX_BYTES = env.int(
+    "REQUEST_MAX_BYTES", default=PAYMENT_PROOF_MAX_BYTES + 64 * 1024
+)
+FILE_UPLOAD_HANDLERS = [
+    "portal.middleware.BodyLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 RECORDING_RETENTION_DAYS = env.int("RECORDING_RETENTION_DAYS", default=90)
 
 # ---- Logging (issue 12, finding 12) ----
