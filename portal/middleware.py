@@ -291,6 +291,4 @@ def payload_too_large(request, limit):
         )
     else:
         response = render(request, "413.html", {"message": message}, status=413)
-    # The unread body is not drained: the connection cannot be reused.
-    response["Connection"] = "close"
     return response

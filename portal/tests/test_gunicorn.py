@@ -97,3 +97,17 @@ def test_x_forwarded_proto_from_the_trusted_proxy_counts_with_the_setting(gunico
     response = _get_as_if_https(port)
     assert response.status == 200
     assert response.getheader("Strict-Transport-Security")
+
+
+def test_a_400_mb_login_post_is_refused_before_its_body_is_sent(gunicorn):
+    """The 413 comes back after the headers alone: gunicorn and Django read none of
+    the 400 MB first."""
+    port = gunicorn()
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(
+            b"POST /accounts/login/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: multipart/form-data; boundary=x\r\n"
+            b"Content-Length: 419430400\r\n\r\n--x\r\n"
+        )
+        status_line = sock.makefile("rb").readline()
+    assert status_line.startswith(b"HTTP/1.1 413")
