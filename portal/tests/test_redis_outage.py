@@ -119,3 +119,17 @@ def test_a_logout_that_cannot_end_the_session_says_so_in_bounded_time(
     key = client.cookies["sessionid"].value
     assert Session.objects.filter(session_key=key).exists()
     assert seconds < 15 * redis_down
+
+
+def test_a_test_that_needs_redis_fails_in_ci_when_redis_is_absent(
+    closed_port, monkeypatch
+):
+    from portal.tests import redis
+
+    monkeypatch.setattr(redis, "REDIS_URL", closed_port)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI needs it"):
+        redis.require_redis()
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception):
+        redis.require_redis()
