@@ -56,6 +56,9 @@ def closed_port():
 # Each cache call waits one timeout for a hung Redis (about ten calls a page):
 # the production options, with a shorter timeout so the suite stays quick.
 TIMEOUT = 0.2
+# Without timeouts a hung Redis hangs the request for good; with them, about one
+# timeout per cache call, plus slack for a busy machine.
+BOUND = 30 * TIMEOUT + 2
 
 
 @pytest.fixture(params=["hung_redis", "closed_port"])
@@ -90,10 +93,10 @@ def test_pages_answer_in_bounded_time_while_redis_is_down(client, student, redis
     response, seconds = _timed(lambda: client.get(DASHBOARD))
     print(f"dashboard with Redis down: {seconds:.2f} s")
     assert response.status_code == 200
-    assert seconds < 15 * redis_down
+    assert seconds < BOUND
     response, seconds = _timed(lambda: client.get(reverse("accounts:login")))
     assert response.status_code in (200, 302)
-    assert seconds < 15 * redis_down
+    assert seconds < BOUND
 
 
 def test_a_login_works_while_redis_is_down(client, student, redis_down):
@@ -106,7 +109,7 @@ def test_a_login_works_while_redis_is_down(client, student, redis_down):
         )
     )
     assert response.status_code == 302
-    assert seconds < 15 * redis_down
+    assert seconds < BOUND
 
 
 def test_a_logout_that_cannot_end_the_session_says_so_in_bounded_time(
@@ -118,7 +121,7 @@ def test_a_logout_that_cannot_end_the_session_says_so_in_bounded_time(
     assert "you are still logged in" in response.content.decode()
     key = client.cookies["sessionid"].value
     assert Session.objects.filter(session_key=key).exists()
-    assert seconds < 15 * redis_down
+    assert seconds < BOUND
 
 
 def test_a_test_that_needs_redis_fails_in_ci_when_redis_is_absent(
