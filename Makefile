@@ -39,13 +39,14 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
+# Chromium and npm: installed by .ci/test-tools on Debian as root, else it says
+# exactly what to install and the browser tests are NOT run (CI fails instead).
 test-e2e: $(STAMP)
-	@if [ -x /usr/bin/chromium ]; then \
+	@if .ci/test-tools; then \
 		$(MAKE) --no-print-directory $(NODE_STAMP) && \
 		$(BIN)/pytest -q -m e2e; \
 	else \
-		echo "*** Chromium not found at /usr/bin/chromium: browser tests NOT run."; \
-		echo "*** Install it with: apt-get install -y chromium"; \
+		echo "*** Browser tests NOT run: install the above, then make test-e2e."; \
 	fi
 
 # PNGs of every student and console page at 1280 and 375 px, into docs/screenshots/.

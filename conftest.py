@@ -55,3 +55,8 @@ def student_client(client, student):
 def approver_client(client, approver):
     client.force_login(approver)
     return client
+
+
+# ---- Redis for the tests that need it (issue 12, finding 13) ----
+# The `redis_cache` fixture; a missing Redis fails those tests when CI is set.
+pytest_plugins = ["portal.tests.redis"]

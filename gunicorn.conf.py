@@ -2,6 +2,14 @@
 
 import multiprocessing
 import os
+from pathlib import Path
+
+import environ
+
+# The same settings as the site's (portal/settings.py): the environment, then .env.
+env = environ.Env()
+if env.bool("DJANGO_READ_DOT_ENV_FILE", default=True):
+    environ.Env.read_env(Path(__file__).resolve().parent / ".env", overwrite=False)
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
@@ -17,4 +25,17 @@ max_requests_jitter = 200
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# ---- Forwarded headers (issue 12, finding 9) ----
+# gunicorn believes X-Forwarded-Proto (and so tells Django the request is HTTPS:
+# HSTS, CSRF judged as HTTPS) from the peers in forwarded_allow_ips. Only when
+# the site trusts its proxy (SECURE_PROXY_SSL_HEADER), and only from that proxy;
+# otherwise from nobody, whatever the peer.
+if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
+    forwarded_allow_ips = env.str(
+        "FORWARDED_ALLOW_IPS",
+        default=",".join(env.list("TRUSTED_PROXY_IPS", default=[])) or "127.0.0.1,::1",
+    )
+else:
+    forwarded_allow_ips = ""
+    secure_scheme_headers = {}

@@ -1,11 +1,17 @@
+import logging
 import re
 
 from django import forms
+from django.contrib.admin import forms as admin_forms
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 
 from accounts import throttle
 from accounts.models import User
+from portal.emails import render_email
+
+logger = logging.getLogger(__name__)
 
 PHONE_RE = re.compile(r"^\+?[0-9]{10,15}$")
 
@@ -49,7 +55,7 @@ class SignupForm(UserCreationForm):
 
 
 class ThrottledLoginMixin:
-    """Refuse a throttled login before checking its password; count the failures.
+    """Claim the attempt, then check the password, then clear on success.
 
     See accounts/throttle.py for the limits and why they are keyed as they are.
     """
@@ -57,20 +63,46 @@ class ThrottledLoginMixin:
     def clean(self):
         username = self.cleaned_data.get("username")
         if username and self.cleaned_data.get("password") and self.request:
-            message = throttle.refusal(self.request, username)
-            if message:
-                raise forms.ValidationError(message, code="throttled")
+            attempt = throttle.claim_login(self.request, username)
+            if attempt.refusal:
+                raise forms.ValidationError(attempt.refusal, code="throttled")
             try:
                 cleaned = super().clean()
             except forms.ValidationError:
                 # Only a wrong password counts, not a right one for a disallowed
                 # account (a student at the admin login).
-                if self.user_cache is None:
-                    throttle.record_failure(self.request, username)
+                if self.user_cache is not None:
+                    attempt.not_counted()
                 raise
-            throttle.record_success(self.request, username)
+            attempt.succeeded()
             return cleaned
         return super().clean()
+
+
+class ThrottledPasswordChangeMixin:
+    """The old password is a password guess too: the same account counters."""
+
+    def __init__(self, user, *args, request=None, **kwargs):
+        self.request = request
+        super().__init__(user, *args, **kwargs)
+
+    def clean_old_password(self):
+        attempt = throttle.claim_password_check(self.request, self.user)
+        if attempt.refusal:
+            raise forms.ValidationError(attempt.refusal, code="throttled")
+        old_password = super().clean_old_password()
+        attempt.succeeded()
+        return old_password
+
+
+class PasswordChangeForm(ThrottledPasswordChangeMixin, auth_forms.PasswordChangeForm):
+    pass
+
+
+class AdminPasswordChangeForm(
+    ThrottledPasswordChangeMixin, admin_forms.AdminPasswordChangeForm
+):
+    pass
 
 
 class LoginForm(ThrottledLoginMixin, AuthenticationForm):
@@ -82,3 +114,27 @@ class LoginForm(ThrottledLoginMixin, AuthenticationForm):
 
 class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
     pass
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's, with the email rendered like every other (portal/emails.py): the
+    link from SITE_URL, never from the request's Host header, which the client
+    chooses; the text part unescaped."""
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        for key in ("domain", "site_name", "protocol"):
+            context.pop(key, None)
+        try:
+            render_email("password_reset", context, [to_email]).send()
+        except Exception:
+            logger.exception(
+                "password reset email to user %s failed", context["user"].pk
+            )

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from accounts import views
-from accounts.forms import LoginForm
+from accounts.forms import LoginForm, PasswordResetForm
 from portal.ratelimit import ratelimit
 
 
@@ -19,6 +19,7 @@ password_reset = ratelimit(
     message="Too many reset links were asked for this email address.",
 )(
     auth_views.PasswordResetView.as_view(
+        form_class=PasswordResetForm,
         template_name="accounts/password_reset.html",
         email_template_name="emails/password_reset_body.txt",
         html_email_template_name="emails/password_reset_body.html",
@@ -49,10 +50,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/change/",
-        auth_views.PasswordChangeView.as_view(
-            template_name="accounts/password_change.html",
-            success_url=reverse_lazy("accounts:password_change_done"),
-        ),
+        views.PasswordChangeView.as_view(),
         name="password_change",
     ),
     path(

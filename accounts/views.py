@@ -1,10 +1,12 @@
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 
-from accounts.forms import SignupForm
+from accounts.forms import AdminPasswordChangeForm, PasswordChangeForm, SignupForm
 from portal.ratelimit import ratelimit
 
 
@@ -35,3 +37,33 @@ def signup(request):
     else:
         form = SignupForm()
     return render(request, "accounts/signup.html", {"form": form, "next": next_url})
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's, with the old-password check throttled (accounts/throttle.py)."""
+
+    form_class = PasswordChangeForm
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("accounts:password_change_done")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
+
+
+class AdminPasswordChangeView(PasswordChangeView):
+    """The approval console's password change (routed before the admin's own in
+    portal/urls.py), throttled the same way."""
+
+    form_class = AdminPasswordChangeForm
+    template_name = "registration/password_change_form.html"
+    success_url = reverse_lazy("admin:password_change_done")
+
+    def get_context_data(self, **kwargs):
+        self.request.current_app = admin.site.name
+        return {
+            **admin.site.each_context(self.request),
+            **super().get_context_data(**kwargs),
+        }
+
+
+admin_password_change = admin.site.admin_view(AdminPasswordChangeView.as_view())

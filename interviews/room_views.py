@@ -23,7 +23,7 @@ from interviews.uploads import (
     receive_recording,
     store_answer,
 )
-from portal.http import ranged_file_response
+from portal.http import body_limit, ranged_file_response
 from portal.ratelimit import ratelimit
 
 
@@ -129,6 +129,7 @@ def room_state(request, public_id):
     )
 
 
+@body_limit("ANSWER_MAX_BYTES")  # the only large bodies (issue 12, finding 3)
 @login_required
 @require_POST
 @ratelimit(

@@ -6,15 +6,24 @@ import logging
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 
 logger = logging.getLogger(__name__)
 
 
+def _render_text(template_name, context):
+    """Plain text is not HTML: render without autoescape, or a name typed as
+    `A & B` reaches the reader as `A &amp; B`. Only the HTML part escapes."""
+    return get_template(template_name).template.render(
+        Context(context, autoescape=False)
+    )
+
+
 def render_email(name, context, to, attachments=()):
     context = {"SITE_URL": settings.SITE_URL, **context}
-    subject = " ".join(render_to_string(f"emails/{name}_subject.txt", context).split())
-    text = render_to_string(f"emails/{name}_body.txt", context)
+    subject = " ".join(_render_text(f"emails/{name}_subject.txt", context).split())
+    text = _render_text(f"emails/{name}_body.txt", context)
     html = render_to_string(f"emails/{name}_body.html", context)
     message = EmailMultiAlternatives(subject, text, to=list(to))
     message.attach_alternative(html, "text/html")

@@ -75,3 +75,39 @@ def ranged_file_response(request, storage, name, content_type):
     response["Cache-Control"] = "private, no-store"
     response["Content-Disposition"] = "inline"
     return response
+
+
+# ---- Request body limits (issue 12, finding 3) ----
+# RequestBodyLimitMiddleware (portal/middleware.py) refuses, from Content-Length
+# and before anything reads the body (CSRF, sessions, the form), a body larger
+# than its view allows: settings.REQUEST_MAX_BYTES unless the view says more.
+
+
+def body_limit(nbytes):
+    """Allow request bodies up to `nbytes` (an int, or the name of a setting read
+    at request time) on this view. Put it outermost, above @login_required:
+
+        @body_limit("ANSWER_MAX_BYTES")
+        @login_required
+        @require_POST
+        def upload_answer(request, ...): ...
+
+    The view still runs its own checks (login, rate limit, the upload's own size
+    check) before it reads the body; this only raises the ceiling for it.
+    """
+
+    def decorator(view):
+        view.body_limit = nbytes
+        return view
+
+    return decorator
+
+
+def body_limit_for(view):
+    """The largest body, in bytes, that `view` accepts."""
+    from django.conf import settings
+
+    limit = getattr(view, "body_limit", None)
+    if limit is None:
+        return settings.REQUEST_MAX_BYTES
+    return getattr(settings, limit) if isinstance(limit, str) else limit

@@ -6,9 +6,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import SESSION_KEY, logout
 from django.core.exceptions import PermissionDenied
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import JsonResponse
 from django.shortcuts import render
 
+from portal.http import body_limit_for
 from portal.sessions import SessionCacheError
 
 # No inline scripts anywhere. The admin's own templates carry a few inline styles,
@@ -177,4 +179,116 @@ def session_not_ended(request):
         status=503,
     )
     response["Retry-After"] = "60"
+    return response
+
+
+class PrivateCacheControlMiddleware:
+    """`Cache-Control: private, no-store` on every response to a logged-in user.
+
+    Personal pages, JSON polls and private files (proofs, recordings) must not
+    stay in a shared proxy or in the browser's cache after logout on a shared
+    computer. A response that already says no-store (never_cache) keeps its own
+    header; any other caching a view asked for is overridden. Only requests
+    with a session cookie (or that just logged in) are looked at, so anonymous
+    pages never load a user for this.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if _is_authenticated(request, response) and "no-store" not in response.get(
+            "Cache-Control", ""
+        ):
+            response["Cache-Control"] = "private, no-store"
+        return response
+
+
+def _is_authenticated(request, response):
+    cookie = settings.SESSION_COOKIE_NAME
+    # A login sets the cookie on its response; no cookie at all, no user.
+    if cookie not in request.COOKIES and cookie not in response.cookies:
+        return False
+    try:
+        user = getattr(request, "user", None)
+        return user is not None and user.is_authenticated
+    except Exception:
+        # The user could not be loaded (the cache or database is down): the
+        # response is an error page; keep it private.
+        return True
+
+
+class RequestBodyLimitMiddleware:
+    """413 for a body larger than its view accepts, before anything reads it.
+
+    Listed before SessionMiddleware and CsrfViewMiddleware, so its process_view
+    runs first: an anonymous 400 MB POST to the login page is refused from its
+    Content-Length, not spooled to disk and then refused by CSRF. The limit is
+    settings.REQUEST_MAX_BYTES (the largest form: a payment proof and its
+    fields) unless the view allows more with portal.http.body_limit. A body
+    without a Content-Length (chunked) is never read by Django's WSGI request
+    (its stream is limited to the declared length, none), and
+    BodyLimitUploadHandler stops a multipart body at the limit if one is ever
+    fed to the parser without a trustworthy length.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view, args, kwargs):
+        request.body_limit = limit = body_limit_for(view)
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > limit:
+            logger.warning(
+                "request body refused on %s %s: %d bytes declared, limit %d",
+                request.method,
+                request.path,
+                declared,
+                limit,
+            )
+            return payload_too_large(request, limit)
+        return None
+
+
+class BodyLimitUploadHandler(FileUploadHandler):
+    """First of FILE_UPLOAD_HANDLERS: stops a multipart body once more bytes
+    have arrived than the view accepts, whatever Content-Length said."""
+
+    def __init__(self, request=None):
+        super().__init__(request)
+        self.received = 0
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        limit = getattr(self.request, "body_limit", None)
+        if limit is not None and self.received > limit:
+            raise StopUpload(connection_reset=True)
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
+
+
+def payload_too_large(request, limit):
+    from portal.ratelimit import wants_json
+
+    megabytes = (
+        f"{limit / (1024 * 1024):.0f} MB"
+        if limit >= 1024 * 1024
+        else (f"{limit // 1024} KB")
+    )
+    message = f"What you sent is too large: the limit here is {megabytes}."
+    if wants_json(request):
+        response = JsonResponse(
+            {"error": message, "code": "too_large", "max_bytes": limit}, status=413
+        )
+    else:
+        response = render(request, "413.html", {"message": message}, status=413)
     return response

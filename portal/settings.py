@@ -17,7 +17,11 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# ---- Tests never read the developer's .env (issue 12, finding 18) ----
+# portal/test_settings.py turns this off, and every subprocess the tests start
+# inherits it: the .env that `make run` writes must not change what tests see.
+if env.bool("DJANGO_READ_DOT_ENV_FILE", default=True):
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 VERSION = "0.1.0"
 
@@ -60,10 +64,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "portal.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the body (sessions, CSRF): issue 12, finding 3.
+    "portal.middleware.RequestBodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.middleware.PrivateCacheControlMiddleware",  # issue 12, finding 10
     "django.contrib.messages.middleware.MessageMiddleware",
     "portal.middleware.IdleSessionTimeoutMiddleware",
     "portal.middleware.StorageUnavailableMiddleware",
@@ -119,11 +126,21 @@ AUTH_USER_MODEL = "accounts.User"
 
 # Caches back the rate limits, so they must be shared between gunicorn workers.
 REDIS_URL = env.str("REDIS_URL", default="")
+# ---- Redis timeouts (issue 12, finding 13) ----
+# Without them a hung Redis hangs every request that touches the cache; with
+# them each cache call gives up after this long and the callers' outage paths
+# run (sessions fall back to the database, limits fail open).
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=1.0)
+REDIS_CACHE_OPTIONS = {
+    "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+    "socket_timeout": REDIS_SOCKET_TIMEOUT,
+}
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
+            "OPTIONS": REDIS_CACHE_OPTIONS,
         }
     }
 else:
@@ -216,7 +233,13 @@ DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default="Video Interview Portal <noreply@localhost>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# ---- Email timeout (issue 12, finding 13): a hung mail server is given up on.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+# Every absolute link (emails, calendar invites) is built from this, never from the
+# request's Host header. Unset, it follows PORT, as `make run` serves there.
+SITE_URL = env.str(
+    "SITE_URL", default=f"http://127.0.0.1:{env.int('PORT', default=8000)}"
+).rstrip("/")
 
 # Security. On by default whenever DEBUG is off; each can be relaxed explicitly.
 _secure = not DEBUG
@@ -279,19 +302,44 @@ INTERVIEW_EARLY_ENTRY_MINUTES = env.int("INTERVIEW_EARLY_ENTRY_MINUTES", default
 INTERVIEW_GRACE_MINUTES = env.int("INTERVIEW_GRACE_MINUTES", default=30)
 INTERVIEW_RETAKES = env.int("INTERVIEW_RETAKES", default=1)
 ANSWER_MAX_BYTES = env.int("ANSWER_MAX_BYTES", default=200 * 1024 * 1024)
+
+# ---- Request body limits (issue 12, finding 3) ----
+# The largest body any view takes unless it allows more (portal.http.body_limit):
+# a payment proof and its form fields. Larger bodies get 413 before they are read.
+REQUEST_MAX_BYTES = env.int(
+    "REQUEST_MAX_BYTES", default=PAYMENT_PROOF_MAX_BYTES + 64 * 1024
+)
+FILE_UPLOAD_HANDLERS = [
+    "portal.middleware.BodyLimitUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 RECORDING_RETENTION_DAYS = env.int("RECORDING_RETENTION_DAYS", default=90)
 
+# ---- Logging (issue 12, finding 12) ----
+# JSON lines in production (one object per record, request path and user id as
+# fields), plain text in development; portal/logging.py.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "plain"):
+    raise ImproperlyConfigured("LOG_FORMAT must be json or plain.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "plain": {
+            "()": "portal.logging.PlainFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
+        "json": {
+            "()": "portal.logging.JsonFormatter",
+            "format": "%(levelname)s %(name)s %(message)s",
+        },
     },
     "filters": {"request_context": {"()": "portal.logging.RequestContextFilter"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
+            "formatter": LOG_FORMAT,
             "filters": ["request_context"],
         },
     },
@@ -301,3 +349,14 @@ LOGGING = {
         "django.security": {"level": "WARNING", "propagate": True},
     },
 }
+# Optional: errors to Sentry. sentry-sdk is imported only when this is set, and
+# is not in requirements.txt (install it where you use it).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from portal.logging import init_sentry
+
+    init_sentry(
+        SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+        release=VERSION,
+    )

@@ -1,8 +1,12 @@
 """Settings for the test suite: fast hasher, locmem email, throwaway media."""
 
+import atexit
 import os
+import shutil
 import tempfile
 
+# Never the developer's .env (the one `make run` writes), here or in a subprocess.
+os.environ["DJANGO_READ_DOT_ENV_FILE"] = "False"
 os.environ.setdefault("DEBUG", "False")
 os.environ.setdefault(
     "SECRET_KEY", "test-" + "x7Qp2LmN9vRs4TkW8zYb3HcJ6fDg1AeU5oIy0" * 2
@@ -23,3 +27,16 @@ STORAGES["staticfiles"] = {  # noqa: F405
 }
 WHITENOISE_AUTOREFRESH = True
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+
+# ---- A file for the SQLite test database (issue 12, finding 2) ----
+# An in-memory SQLite database shared between threads answers "table is locked"
+# at once instead of waiting, so no concurrency test could run on it; a file
+# in WAL mode waits (busy_timeout), as the site's own database does.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # On a RAM disk where there is one: as quick as the in-memory database.
+    _ram = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108 (mkdtemp: 0700)
+    _folder = tempfile.mkdtemp(prefix="portal-test-db-", dir=_ram)
+    atexit.register(shutil.rmtree, _folder, ignore_errors=True)
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(_folder, "test.sqlite3")
+    }

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts import views as account_views
 from interviews import views as interview_views
 from portal import views
 
@@ -17,6 +18,13 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("", include("payments.urls")),
     path("", include("interviews.urls")),
+    # ---- Throttled admin password change (issue 12, finding 2) ----
+    # Before the admin's own route, which would check the old password unthrottled.
+    path(
+        "admin/password_change/",
+        account_views.admin_password_change,
+        name="admin_password_change",
+    ),
     path("admin/", admin.site.urls),
 ]
 # MEDIA_ROOT is deliberately not routed: uploads are served only by

@@ -40,3 +40,29 @@ def test_it_says_the_same_for_unknown_addresses(client):
 def test_a_bad_token_shows_an_expired_page(client, student):
     response = client.get("/accounts/password/reset/MQ/bad-token/")
     assert "This link has expired" in response.content.decode()
+
+
+def test_the_link_comes_from_site_url_never_the_host_header(client, student, settings):
+    settings.SITE_URL = "https://portal.example.com"
+    # localhost is an allowed host; the port is the attacker's choice.
+    client.post(
+        reverse("accounts:password_reset"),
+        {"email": student.email},
+        HTTP_HOST="localhost:1337",
+    )
+    message = mail.outbox[0]
+    html = message.alternatives[0][0]
+    for part in (message.body, html):
+        assert "1337" not in part
+        assert "localhost" not in part
+        assert "https://portal.example.com/accounts/password/reset/" in part
+
+
+def test_the_text_part_is_not_html_escaped(client, settings):
+    from accounts.factories import UserFactory
+
+    user = UserFactory(full_name='Priya "P" <O\'Neil> & Co')
+    client.post(reverse("accounts:password_reset"), {"email": user.email})
+    message = mail.outbox[0]
+    assert 'Priya "P" <O\'Neil> & Co' in message.body
+    assert "&lt;O&#x27;Neil&gt;" in message.alternatives[0][0]

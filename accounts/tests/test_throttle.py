@@ -1,7 +1,9 @@
 import re
+from io import StringIO
 
 import pytest
 from django.contrib.auth import SESSION_KEY
+from django.core.management import call_command
 from django.urls import reverse
 
 from accounts.factories import TEST_PASSWORD
@@ -96,12 +98,47 @@ def test_usernames_are_counted_without_regard_to_case(client, student):
 
 def test_the_cool_off_ends(client, student, settings):
     from accounts import throttle
-    from portal import ratelimit
 
     _fail(client, "student", 5)
     # The window passing is the same as the counters being gone.
-    for name, key, rate in throttle._limits(_request("127.0.0.1"), "student"):
-        ratelimit.clear(name, key, rate)
+    for counter in throttle._counters(_request("127.0.0.1"), "student"):
+        counter.clear()
+    assert _login(client, "student", TEST_PASSWORD).status_code == 302
+
+
+def test_unlock_login_clears_that_account_from_every_address(
+    client, student, other_student
+):
+    _fail(client, "student", 5, address="203.0.113.9")
+    _fail(client, "other", 5, address="203.0.113.9")
+
+    call_command("unlock_login", "Student", stdout=StringIO())
+
+    assert _login(client, "student", TEST_PASSWORD, "203.0.113.9").status_code == 302
+    client.post(reverse("accounts:logout"))
+    assert (
+        LOCKED in _login(client, "other", TEST_PASSWORD, "203.0.113.9").content.decode()
+    )
+
+
+def test_unlock_login_leaves_the_per_address_limit(client, student, settings):
+    settings.LOGIN_MAX_FAILURES_PER_ADDRESS = 3
+    _fail(client, "student", 3)
+    call_command("unlock_login", "student", stdout=StringIO())
+    response = _login(client, "student", TEST_PASSWORD)
+    assert "Too many failed login attempts from your network" in (
+        response.content.decode()
+    )
+
+
+def test_successful_logins_do_not_use_up_the_per_address_limit(
+    client, student, settings
+):
+    settings.LOGIN_MAX_FAILURES_PER_ADDRESS = 2
+    for _ in range(4):
+        assert _login(client, "student", TEST_PASSWORD).status_code == 302
+        client.post(reverse("accounts:logout"))
+    _fail(client, "someone", 1)
     assert _login(client, "student", TEST_PASSWORD).status_code == 302
 
 
@@ -152,3 +189,37 @@ def test_the_lock_is_per_client_address_behind_a_trusted_proxy(
         url, data, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.1"
     )
     assert other.status_code == 302
+
+
+CHANGE = {
+    "new_password1": "Brand-New-Pass-2026",
+    "new_password2": "Brand-New-Pass-2026",
+}
+
+
+@pytest.mark.parametrize(
+    "url_name, login",
+    [("accounts:password_change", "student"), ("admin:password_change", "approver")],
+)
+def test_wrong_old_passwords_are_throttled(client, student, approver, url_name, login):
+    user = {"student": student, "approver": approver}[login]
+    client.force_login(user)
+    url = reverse(url_name)
+    for _ in range(5):
+        response = client.post(url, {"old_password": "wrong", **CHANGE})
+        assert "Your old password was entered incorrectly" in response.content.decode()
+    response = client.post(url, {"old_password": TEST_PASSWORD, **CHANGE})
+    assert response.status_code == 200
+    assert LOCKED in response.content.decode()
+    user.refresh_from_db()
+    assert user.check_password(TEST_PASSWORD)
+
+
+def test_wrong_old_passwords_count_toward_the_login_lock(client, student):
+    client.force_login(student)
+    for _ in range(5):
+        client.post(
+            reverse("accounts:password_change"), {"old_password": "wrong", **CHANGE}
+        )
+    client.post(reverse("accounts:logout"))
+    assert LOCKED in _login(client, "student", TEST_PASSWORD).content.decode()

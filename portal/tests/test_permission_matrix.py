@@ -140,6 +140,8 @@ EXPECTED = {
         "POST": row(302, 403, 403, LOGIN, LOGIN),
     },
     "admin:password_change": both(BOTH_STAFF),
+    # The same page, throttled, routed before the admin's own (portal/urls.py).
+    "admin_password_change": both(BOTH_STAFF),
     "admin:password_change_done": {"GET": BOTH_STAFF, "POST": admin(405, 405)},
     "admin:app_list": both(BOTH_STAFF),
     "admin:jsi18n": {"GET": BOTH_STAFF, "POST": admin(405, 405)},

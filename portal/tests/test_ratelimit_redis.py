@@ -1,45 +1,13 @@
 """The same limits with Redis as the cache (REDIS_URL set)."""
 
-import socket
-import time
-
 import pytest
-from django.core.cache import caches
 from django.urls import reverse
 
 from portal import ratelimit
 from portal.ratelimit import Rate
 from portal.tests.test_ratelimit import SIGNUP, _hammer
 
-REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
-
-
-def _redis_is_up():
-    try:
-        with socket.create_connection((REDIS_HOST, REDIS_PORT), timeout=0.5):
-            return True
-    except OSError:
-        return False
-
-
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif(not _redis_is_up(), reason="Redis is not running"),
-]
-
-
-@pytest.fixture
-def redis_cache(settings):
-    # A prefix of our own: Redis is shared, and its keys outlive the test.
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": f"redis://{REDIS_HOST}:{REDIS_PORT}/0",
-            "KEY_PREFIX": f"portal-test-{time.time_ns()}",
-        }
-    }
-    yield caches["default"]
-    caches["default"].clear()
+pytestmark = pytest.mark.django_db
 
 
 def test_it_counts_in_redis(redis_cache):

@@ -82,6 +82,7 @@ def test_production_settings_turn_on_the_https_protections():
     }
     env.update(
         DJANGO_SETTINGS_MODULE="portal.settings",
+        DJANGO_READ_DOT_ENV_FILE="False",
         DEBUG="False",
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="portal.example.com",

@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -16,7 +18,11 @@ def _run(env_overrides, *args):
         and not k.startswith("SECURE_")
         and not k.endswith("_COOKIE_SECURE")
     }
-    env.update(env_overrides, DJANGO_SETTINGS_MODULE="portal.settings")
+    env.update(
+        env_overrides,
+        DJANGO_SETTINGS_MODULE="portal.settings",
+        DJANGO_READ_DOT_ENV_FILE="False",
+    )
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -54,3 +60,92 @@ def test_deploy_check_passes_with_only_the_three_settings():
         "WARNING",
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.fixture
+def dotenv_from_make_run():
+    """The checkout's .env as `make run` writes it (made for the test if absent)."""
+    dotenv = ROOT / ".env"
+    made = not dotenv.exists()
+    if made:
+        subprocess.run(["make", "-s", ".env"], cwd=ROOT, check=True, timeout=60)
+    yield dotenv
+    if made:
+        dotenv.unlink()
+
+
+def test_the_tests_never_read_the_dotenv_that_make_run_writes(dotenv_from_make_run):
+    assert "SECURE_HSTS_SECONDS=0" in dotenv_from_make_run.read_text()
+    # As a test's subprocess starts it: with the test process's environment.
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings"}
+    env.pop("SECURE_HSTS_SECONDS")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "-c",
+            "from django.conf import settings; print(settings.SECURE_HSTS_SECONDS)",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.split()[-1] == "31536000", result.stderr
+
+
+def _setting(name, env_overrides):
+    env = {k: v for k, v in os.environ.items() if k not in {"SITE_URL", "PORT"}}
+    env.update(env_overrides, DJANGO_SETTINGS_MODULE="portal.settings")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "-c",
+            f"from django.conf import settings; print(settings.{name})",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if result.returncode != 0:
+        return result.stdout + result.stderr
+    return result.stdout.split()[-1]
+
+
+def test_site_url_follows_port_when_unset():
+    assert _setting("SITE_URL", {"PORT": "8310"}) == "http://127.0.0.1:8310"
+    assert _setting("SITE_URL", {}) == "http://127.0.0.1:8000"
+    assert (
+        _setting("SITE_URL", {"PORT": "8310", "SITE_URL": "https://portal.example/"})
+        == "https://portal.example"
+    )
+
+
+def test_logs_are_json_in_production_and_plain_in_development():
+    assert _setting("LOG_FORMAT", {"DEBUG": "False"}) == "json"
+    assert _setting("LOG_FORMAT", {"DEBUG": "True"}) == "plain"
+    assert _setting("LOG_FORMAT", {"DEBUG": "False", "LOG_FORMAT": "plain"}) == "plain"
+    assert "LOG_FORMAT must be json or plain" in _setting(
+        "LOG_FORMAT", {"LOG_FORMAT": "xml"}
+    )
+
+
+def test_sentry_is_imported_only_when_sentry_dsn_is_set():
+    code = "import sys; print('sentry_sdk' in sys.modules)"
+    env = {k: v for k, v in os.environ.items() if k != "SENTRY_DSN"}
+    env["DJANGO_SETTINGS_MODULE"] = "portal.settings"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.stdout.split()[-1] == "False", result.stderr

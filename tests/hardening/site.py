@@ -20,7 +20,7 @@ from pathlib import Path
 import psycopg
 
 ROOT = Path(__file__).resolve().parents[2]
-PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
+PG_HOST, PG_PORT, PG_USER = os.environ.get("PGHOST", "127.0.0.1"), 5432, "postgres"
 CSRF = "hardeningcsrfsecret0123456789abc"  # 32 characters: a valid CSRF secret
 
 
