@@ -202,7 +202,7 @@ def test_the_same_image_twice_is_accepted_and_shares_a_hash(
 ):
     course = InterviewCourseFactory()
     image = png_bytes(color=(9, 9, 9))
-    for user, utr in [(student, "111111111111"), (other_student, "222222222222")]:
+    for user, utr in [(student, "412345678911"), (other_student, "412345678922")]:
         client.force_login(user)
         assert (
             post_proof(client, course, utr=utr, proof=upload(image)).status_code == 302
