@@ -102,4 +102,8 @@ class PaymentProofForm(forms.Form):
         return utr
 
     def clean_screenshot(self):
+        # Fields are cleaned in order, so the UTR is judged first. Decoding an
+        # image is the expensive part: never for a form that is invalid anyway.
+        if self.has_error("utr"):
+            return None
         return clean_payment_screenshot(self.cleaned_data["screenshot"])
