@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
+from accounts.roles import OwnDecisionRefused
 from interviews.forms import RejectForm, ScheduleForm
 from interviews.models import (
     InterviewCourse,
@@ -220,10 +221,8 @@ class InterviewRequestAdmin(admin.ModelAdmin):
                 interview.preferred_at, interview.course.duration, exclude=interview
             ):
                 counts["overlapping another interview"] += 1
-            elif interview.schedule(request.user, interview.preferred_at):
-                counts["approved"] += 1
             else:
-                counts["already decided"] += 1
+                counts[self._schedule_at_preferred_time(request, interview)] += 1
         approved = counts.pop("approved", 0)
         skipped = ", ".join(f"{n} {why}" for why, n in counts.items())
         message = f"Approved {approved} request{pluralize(approved)}."
@@ -232,6 +231,13 @@ class InterviewRequestAdmin(admin.ModelAdmin):
         self.message_user(
             request, message, messages.SUCCESS if not counts else messages.WARNING
         )
+
+    def _schedule_at_preferred_time(self, request, interview):
+        try:
+            won = interview.schedule(request.user, interview.preferred_at)
+        except OwnDecisionRefused:
+            return "of your own (another approver decides those)"
+        return "approved" if won else "already decided"
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         interview = self.get_object(request, unquote(object_id))
@@ -244,7 +250,11 @@ class InterviewRequestAdmin(admin.ModelAdmin):
         ):
             if deciding and not self.has_change_permission(request, interview):
                 raise PermissionDenied
-            response, forms = self._decision(request, interview, deciding)
+            try:
+                response, forms = self._decision(request, interview, deciding)
+            except OwnDecisionRefused as refused:
+                self.message_user(request, refused.message, messages.ERROR)
+                return redirect(request.path)
             if response is not None:
                 return response
             extra_context.update(forms)

@@ -16,6 +16,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
+from accounts.roles import OwnDecisionRefused
 from payments import services
 from payments.models import Payment, PaymentEvent, PaymentStatus
 from portal.admin_filters import StatusQueueFilter
@@ -279,27 +280,37 @@ class PaymentAdmin(admin.ModelAdmin):
 
     @admin.action(description="Approve selected payments", permissions=["change"])
     def approve_selected(self, request, queryset):
-        approved, already = 0, []
+        approved, already, own = 0, [], []
         for payment in queryset.select_related("student", "course"):
-            if services.approve_payment(payment, request.user):
+            try:
+                won = services.approve_payment(payment, request.user)
+            except OwnDecisionRefused as refused:
+                own.append((payment, refused))
+                continue
+            if won:
                 approved += 1
             else:
                 already.append(payment)
-        self._report(request, "Approved", approved, already)
+        self._report(request, "Approved", approved, already, own)
 
     @admin.action(description="Reject selected payments…", permissions=["change"])
     def reject_selected(self, request, queryset):
         form = RejectionReason(request.POST if "apply" in request.POST else None)
         if form.is_valid():
-            rejected, already = 0, []
+            rejected, already, own = 0, [], []
             for payment in queryset.select_related("student", "course"):
-                if services.reject_payment(
-                    payment, request.user, form.cleaned_data["text"]
-                ):
+                try:
+                    won = services.reject_payment(
+                        payment, request.user, form.cleaned_data["text"]
+                    )
+                except OwnDecisionRefused as refused:
+                    own.append((payment, refused))
+                    continue
+                if won:
                     rejected += 1
                 else:
                     already.append(payment)
-            self._report(request, "Rejected", rejected, already)
+            self._report(request, "Rejected", rejected, already, own)
             return None
         context = {
             **self.admin_site.each_context(request),
@@ -313,13 +324,19 @@ class PaymentAdmin(admin.ModelAdmin):
             request, "admin/payments/payment/reject_selected.html", context
         )
 
-    def _report(self, request, verb, count, already):
+    def _report(self, request, verb, count, already, own=()):
         if count:
             noun = "payment" if count == 1 else "payments"
             self.message_user(request, f"{verb} {count} {noun}.", messages.SUCCESS)
         for payment in already:
             self.message_user(
                 request, already_decided_message(payment), messages.WARNING
+            )
+        for payment, refused in own:
+            self.message_user(
+                request,
+                f"Payment {payment.reference} was not changed. {refused.message}",
+                messages.ERROR,
             )
 
     # Buttons on the payment's page ---------------------------------------
@@ -356,7 +373,12 @@ class PaymentAdmin(admin.ModelAdmin):
     def _approve(self, request, object_id):
         payment = self._get_payment_to_decide(request, object_id)
         remarks = request.POST.get("remarks", "").strip()[:800]
-        if services.approve_payment(payment, request.user, remarks):
+        try:
+            won = services.approve_payment(payment, request.user, remarks)
+        except OwnDecisionRefused as refused:
+            self.message_user(request, refused.message, messages.ERROR)
+            return self._back_to(payment)
+        if won:
             self.message_user(
                 request, f"Approved payment {payment.reference}.", messages.SUCCESS
             )
@@ -379,7 +401,14 @@ class PaymentAdmin(admin.ModelAdmin):
             return self.change_view(
                 as_get, object_id, extra_context={"reject_form": form}
             )
-        if services.reject_payment(payment, request.user, form.cleaned_data["text"]):
+        try:
+            won = services.reject_payment(
+                payment, request.user, form.cleaned_data["text"]
+            )
+        except OwnDecisionRefused as refused:
+            self.message_user(request, refused.message, messages.ERROR)
+            return self._back_to(payment)
+        if won:
             self.message_user(
                 request, f"Rejected payment {payment.reference}.", messages.SUCCESS
             )

@@ -9,6 +9,7 @@ from django.db.models.signals import post_delete
 from django.dispatch import Signal, receiver
 from django.utils import timezone
 
+from accounts.roles import refuse_own_decision
 from portal.caching import CommittedCache
 from portal.storage import delete_file_on_commit, private_storage
 
@@ -131,6 +132,7 @@ class Payment(models.Model):
         return self._decide(PaymentStatus.REJECTED, by, remarks)
 
     def _decide(self, to_status, by, remarks):
+        refuse_own_decision(by, self.student, "payment")
         now = timezone.now()
         with transaction.atomic():
             won = Payment.objects.filter(

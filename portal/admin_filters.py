@@ -1,4 +1,20 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.http import HttpResponseRedirect
+
+from accounts.roles import OwnDecisionRefused
+
+
+class RefuseOwnDecisionsMixin:
+    """For a ModelAdmin whose change form runs a transition (in save_model): when
+    the transition refuses an approver's own decision, the save is rolled back
+    (changeform_view is atomic) and the page says why instead of a 500."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except OwnDecisionRefused as refused:
+            self.message_user(request, refused.message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
 
 class StatusQueueFilter(admin.SimpleListFilter):
