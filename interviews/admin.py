@@ -22,7 +22,7 @@ from interviews.models import (
     RequestStatus,
 )
 from interviews.scheduling import overlapping_interviews
-from portal.admin_filters import StatusQueueFilter
+from portal.admin_filters import ListedLookupsOnlyMixin, StatusQueueFilter
 from portal.dates import site_time
 
 
@@ -33,7 +33,7 @@ class InterviewQuestionInline(admin.TabularInline):
 
 
 @admin.register(InterviewCourse)
-class InterviewCourseAdmin(admin.ModelAdmin):
+class InterviewCourseAdmin(ListedLookupsOnlyMixin, admin.ModelAdmin):
     list_display = [
         "title",
         "fee",
@@ -116,7 +116,7 @@ def already_decided_message(interview):
 
 
 @admin.register(InterviewRequest)
-class InterviewRequestAdmin(admin.ModelAdmin):
+class InterviewRequestAdmin(ListedLookupsOnlyMixin, admin.ModelAdmin):
     show_full_result_count = False  # no COUNT(*) of the whole table per view
     change_form_template = "admin/interviews/interviewrequest/change_form.html"
     list_display = [

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from interviews.models import Answer, InterviewToReview, MissedInterview, RequestStatus
-from portal.admin_filters import RefuseOwnDecisionsMixin
+from portal.admin_filters import ListedLookupsOnlyMixin, RefuseOwnDecisionsMixin
 from portal.emails import send_on_commit
 
 RATING_CHOICES = [("", "Not rated")] + [(n, f"{n} / 5") for n in range(1, 6)]
@@ -151,7 +151,10 @@ class InterviewConsoleMixin:
 
 @admin.register(InterviewToReview)
 class InterviewToReviewAdmin(
-    RefuseOwnDecisionsMixin, InterviewConsoleMixin, admin.ModelAdmin
+    ListedLookupsOnlyMixin,
+    RefuseOwnDecisionsMixin,
+    InterviewConsoleMixin,
+    admin.ModelAdmin,
 ):
     form = ReviewForm
     inlines = [AnswerReviewInline]
@@ -272,7 +275,10 @@ class ReopenForm(forms.ModelForm):
 
 @admin.register(MissedInterview)
 class MissedInterviewAdmin(
-    RefuseOwnDecisionsMixin, InterviewConsoleMixin, admin.ModelAdmin
+    ListedLookupsOnlyMixin,
+    RefuseOwnDecisionsMixin,
+    InterviewConsoleMixin,
+    admin.ModelAdmin,
 ):
     form = ReopenForm
     list_display = ["student_name", "course", "scheduled_at", "answered"]
