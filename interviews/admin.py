@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from accounts.roles import OwnDecisionRefused
+from accounts.roles import OwnDecisionRefused, refuse_own_decision
 from interviews.forms import RejectForm, ScheduleForm
 from interviews.models import (
     InterviewCourse,
@@ -245,6 +245,19 @@ class InterviewRequestAdmin(ListedLookupsOnlyMixin, admin.ModelAdmin):
         deciding = request.method == "POST" and (
             "_schedule" in request.POST or "_reject" in request.POST
         )
+        if (
+            interview is not None
+            and request.method == "GET"
+            and interview.status == RequestStatus.PENDING
+        ):
+            # Shown before the attempt: no decision forms on one's own request.
+            try:
+                refuse_own_decision(
+                    request.user, interview.student, "interview request"
+                )
+            except OwnDecisionRefused as refused:
+                self.message_user(request, refused.message, messages.WARNING)
+                return super().change_view(request, object_id, form_url, extra_context)
         if interview is not None and (
             deciding or interview.status == RequestStatus.PENDING
         ):

@@ -16,7 +16,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
-from accounts.roles import OwnDecisionRefused
+from accounts.roles import OwnDecisionRefused, refuse_own_decision
 from payments import services
 from payments.models import Payment, PaymentEvent, PaymentStatus
 from portal.admin_filters import ListedLookupsOnlyMixin, StatusQueueFilter
@@ -438,6 +438,12 @@ class PaymentAdmin(ListedLookupsOnlyMixin, admin.ModelAdmin):
             and payment.status == PaymentStatus.PENDING_VERIFICATION
             and self.has_change_permission(request, payment)
         )
+        if can_decide:
+            try:
+                refuse_own_decision(request.user, payment.student, "payment")
+            except OwnDecisionRefused as refused:
+                can_decide = False
+                self.message_user(request, refused.message, messages.WARNING)
         extra_context = {
             "title": "Verify payment" if can_decide else "Payment",
             "show_save": False,

@@ -216,3 +216,14 @@ def test_reopening_ones_own_missed_interview_is_refused(approver_client, own_mis
     assert "was changed successfully" not in body
     own_missed.refresh_from_db()
     assert own_missed.status == RequestStatus.MISSED
+
+
+def test_the_own_requests_page_says_why_and_offers_no_forms(
+    approver_client, own_request
+):
+    response = approver_client.get(_request_url(own_request))
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert refused("interview request") in body
+    assert "Approve with this schedule" not in body

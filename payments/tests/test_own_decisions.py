@@ -114,3 +114,15 @@ def test_a_bulk_action_decides_the_others_and_reports_the_own_one(
     assert sorted(m.to[0] for m in mail.outbox) == sorted(
         p.student.email for p in others
     )
+
+
+def test_the_own_payments_page_says_why_and_offers_no_buttons(
+    approver_client, own_payment
+):
+    response = approver_client.get(
+        reverse("admin:payments_payment_change", args=[own_payment.pk])
+    )
+
+    assert response.status_code == 200
+    assert response.context["can_decide"] is False
+    assert REFUSED in response.content.decode()
