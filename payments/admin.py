@@ -438,18 +438,20 @@ class PaymentAdmin(ListedLookupsOnlyMixin, admin.ModelAdmin):
             and payment.status == PaymentStatus.PENDING_VERIFICATION
             and self.has_change_permission(request, payment)
         )
+        own_decision_refused = None
         if can_decide:
             try:
                 refuse_own_decision(request.user, payment.student, "payment")
             except OwnDecisionRefused as refused:
                 can_decide = False
-                self.message_user(request, refused.message, messages.WARNING)
+                own_decision_refused = refused.message
         extra_context = {
             "title": "Verify payment" if can_decide else "Payment",
             "show_save": False,
             "show_save_and_continue": False,
             "show_save_and_add_another": False,
             "can_decide": can_decide,
+            "own_decision_refused": own_decision_refused,
             "reject_form": RejectionReason(prefix="reject"),
             **(extra_context or {}),
         }
