@@ -7,6 +7,7 @@ what the console needs; a permission granted to a user directly counts the same.
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
 
 APPROVERS_GROUP = "Approvers"
 APPROVE_PERMISSION = "accounts.approve"
@@ -63,11 +64,23 @@ def is_approver(user):
 
 
 def approvers():
-    """Everyone is_approver() is true for, as a queryset (e.g. to email them)."""
+    """Everyone is_approver() is true for, as a queryset (e.g. to email them).
+
+    Spelled out rather than User.objects.with_perm(), which refuses to run once
+    a second authentication backend is configured."""
+    app_label, codename = APPROVE_PERMISSION.split(".")
+    approve = Permission.objects.filter(
+        content_type__app_label=app_label, codename=codename
+    )
     return (
         get_user_model()
-        .objects.with_perm(APPROVE_PERMISSION, is_active=True, include_superusers=True)
-        .filter(is_staff=True)
+        .objects.filter(is_active=True, is_staff=True)
+        .filter(
+            Q(is_superuser=True)
+            | Q(user_permissions__in=approve)
+            | Q(groups__permissions__in=approve)
+        )
+        .distinct()
     )
 
 
