@@ -3,7 +3,8 @@ from django.db import models
 
 
 class User(AbstractUser):
-    """A student, an approver (staff in the Approvers group) or a superuser."""
+    """A student, an approver (staff holding `accounts.approve`, usually through
+    the Approvers group) or a superuser."""
 
     full_name = models.CharField(max_length=150, blank=True)
     phone = models.CharField(max_length=20, blank=True)
@@ -11,6 +12,10 @@ class User(AbstractUser):
     email_verified_at = models.DateTimeField(null=True, blank=True)
 
     REQUIRED_FIELDS = ["email"]
+
+    class Meta(AbstractUser.Meta):
+        # The one meaning of "approver" (accounts/roles.py).
+        permissions = [("approve", "Can act as an approver")]
 
     def __str__(self):
         return self.username

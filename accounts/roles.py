@@ -1,11 +1,20 @@
-"""The Approvers group: staff who verify payments, schedule and review interviews."""
+"""Approvers: staff who verify payments, schedule and review interviews.
 
+Being an approver is one permission, `accounts.approve`, checked with `has_perm`
+everywhere (is_approver, approvers). The Approvers group holds it with exactly
+what the console needs; a permission granted to a user directly counts the same.
+"""
+
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.db.models import Q
 
 APPROVERS_GROUP = "Approvers"
+APPROVE_PERMISSION = "accounts.approve"
 
 # Exactly what the approval console needs; nothing to edit users or courses.
 APPROVER_PERMISSIONS = [
+    ("accounts", "approve"),
     ("payments", "view_payment"),
     ("payments", "change_payment"),
     ("payments", "view_paymentevent"),
@@ -44,18 +53,35 @@ def make_approver(user):
 
 
 def is_approver(user):
-    """Staff in the Approvers group, or a superuser. Cached on the user object."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    if not user.is_staff:
-        return False
-    cached = getattr(user, "_is_approver", None)
-    if cached is None:
-        cached = user.groups.filter(name=APPROVERS_GROUP).exists()
-        user._is_approver = cached
-    return cached
+    """Active staff holding `accounts.approve` (superusers hold every permission).
+    Django caches a user's permissions on the user object."""
+    return (
+        user.is_authenticated
+        and user.is_active
+        and user.is_staff
+        and user.has_perm(APPROVE_PERMISSION)
+    )
+
+
+def approvers():
+    """Everyone is_approver() is true for, as a queryset (e.g. to email them).
+
+    Spelled out rather than User.objects.with_perm(), which refuses to run once
+    a second authentication backend is configured."""
+    app_label, codename = APPROVE_PERMISSION.split(".")
+    approve = Permission.objects.filter(
+        content_type__app_label=app_label, codename=codename
+    )
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, is_staff=True)
+        .filter(
+            Q(is_superuser=True)
+            | Q(user_permissions__in=approve)
+            | Q(groups__permissions__in=approve)
+        )
+        .distinct()
+    )
 
 
 class OwnDecisionRefused(Exception):

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
+from accounts.roles import OwnDecisionRefused, refuse_own_decision
 from interviews.forms import RejectForm, ScheduleForm
 from interviews.models import (
     InterviewCourse,
@@ -21,7 +22,7 @@ from interviews.models import (
     RequestStatus,
 )
 from interviews.scheduling import overlapping_interviews
-from portal.admin_filters import StatusQueueFilter
+from portal.admin_filters import ListedLookupsOnlyMixin, StatusQueueFilter
 from portal.dates import site_time
 
 
@@ -32,7 +33,7 @@ class InterviewQuestionInline(admin.TabularInline):
 
 
 @admin.register(InterviewCourse)
-class InterviewCourseAdmin(admin.ModelAdmin):
+class InterviewCourseAdmin(ListedLookupsOnlyMixin, admin.ModelAdmin):
     list_display = [
         "title",
         "fee",
@@ -115,7 +116,7 @@ def already_decided_message(interview):
 
 
 @admin.register(InterviewRequest)
-class InterviewRequestAdmin(admin.ModelAdmin):
+class InterviewRequestAdmin(ListedLookupsOnlyMixin, admin.ModelAdmin):
     show_full_result_count = False  # no COUNT(*) of the whole table per view
     change_form_template = "admin/interviews/interviewrequest/change_form.html"
     list_display = [
@@ -220,10 +221,8 @@ class InterviewRequestAdmin(admin.ModelAdmin):
                 interview.preferred_at, interview.course.duration, exclude=interview
             ):
                 counts["overlapping another interview"] += 1
-            elif interview.schedule(request.user, interview.preferred_at):
-                counts["approved"] += 1
             else:
-                counts["already decided"] += 1
+                counts[self._schedule_at_preferred_time(request, interview)] += 1
         approved = counts.pop("approved", 0)
         skipped = ", ".join(f"{n} {why}" for why, n in counts.items())
         message = f"Approved {approved} request{pluralize(approved)}."
@@ -233,18 +232,42 @@ class InterviewRequestAdmin(admin.ModelAdmin):
             request, message, messages.SUCCESS if not counts else messages.WARNING
         )
 
+    def _schedule_at_preferred_time(self, request, interview):
+        try:
+            won = interview.schedule(request.user, interview.preferred_at)
+        except OwnDecisionRefused:
+            return "of your own (another approver decides those)"
+        return "approved" if won else "already decided"
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         interview = self.get_object(request, unquote(object_id))
         extra_context = dict(extra_context or {})
         deciding = request.method == "POST" and (
             "_schedule" in request.POST or "_reject" in request.POST
         )
+        if (
+            interview is not None
+            and request.method == "GET"
+            and interview.status == RequestStatus.PENDING
+        ):
+            # Shown before the attempt: no decision forms on one's own request.
+            try:
+                refuse_own_decision(
+                    request.user, interview.student, "interview request"
+                )
+            except OwnDecisionRefused as refused:
+                self.message_user(request, refused.message, messages.WARNING)
+                return super().change_view(request, object_id, form_url, extra_context)
         if interview is not None and (
             deciding or interview.status == RequestStatus.PENDING
         ):
             if deciding and not self.has_change_permission(request, interview):
                 raise PermissionDenied
-            response, forms = self._decision(request, interview, deciding)
+            try:
+                response, forms = self._decision(request, interview, deciding)
+            except OwnDecisionRefused as refused:
+                self.message_user(request, refused.message, messages.ERROR)
+                return redirect(request.path)
             if response is not None:
                 return response
             extra_context.update(forms)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from interviews.models import Answer, InterviewToReview, MissedInterview, RequestStatus
+from portal.admin_filters import ListedLookupsOnlyMixin, RefuseOwnDecisionsMixin
 from portal.emails import send_on_commit
 
 RATING_CHOICES = [("", "Not rated")] + [(n, f"{n} / 5") for n in range(1, 6)]
@@ -149,7 +150,12 @@ class InterviewConsoleMixin:
 
 
 @admin.register(InterviewToReview)
-class InterviewToReviewAdmin(InterviewConsoleMixin, admin.ModelAdmin):
+class InterviewToReviewAdmin(
+    ListedLookupsOnlyMixin,
+    RefuseOwnDecisionsMixin,
+    InterviewConsoleMixin,
+    admin.ModelAdmin,
+):
     form = ReviewForm
     inlines = [AnswerReviewInline]
     list_display = [
@@ -223,6 +229,7 @@ class InterviewToReviewAdmin(InterviewConsoleMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         # Only the review fields: the status belongs to the transition methods.
+        obj.check_reviewer(request.user)
         obj.reviewed_by = request.user
         obj.reviewed_at = timezone.now()
         obj.save(
@@ -267,7 +274,12 @@ class ReopenForm(forms.ModelForm):
 
 
 @admin.register(MissedInterview)
-class MissedInterviewAdmin(InterviewConsoleMixin, admin.ModelAdmin):
+class MissedInterviewAdmin(
+    ListedLookupsOnlyMixin,
+    RefuseOwnDecisionsMixin,
+    InterviewConsoleMixin,
+    admin.ModelAdmin,
+):
     form = ReopenForm
     list_display = ["student_name", "course", "scheduled_at", "answered"]
     list_filter = ["course"]

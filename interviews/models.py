@@ -10,6 +10,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import Signal, receiver
 from django.utils import timezone
 
+from accounts.roles import refuse_own_decision
 from portal.caching import CommittedCache
 from portal.storage import delete_file_on_commit, private_storage
 
@@ -239,6 +240,10 @@ class InterviewRequest(models.Model):
         self.refresh_from_db()
         return bool(won)
 
+    def check_reviewer(self, by):
+        """Raise OwnDecisionRefused if `by` would review their own interview."""
+        refuse_own_decision(by, self.student, "interview review")
+
     def room_is_open(self, now=None):
         """The interview room is open from a little before the start until the end
         of the interview's duration plus a grace period."""
@@ -252,6 +257,7 @@ class InterviewRequest(models.Model):
     def schedule(self, by, at, message=""):
         """Approve a pending request for the time `at` and email the student an
         invite. Returns whether this call made the decision."""
+        refuse_own_decision(by, self.student, "interview request")
         won = self._transition(
             [RequestStatus.PENDING],
             RequestStatus.SCHEDULED,
@@ -271,6 +277,7 @@ class InterviewRequest(models.Model):
     def reject(self, by, reason):
         """Turn down a pending request with a reason the student will read. The
         payment then pays for a new request."""
+        refuse_own_decision(by, self.student, "interview request")
         if not reason.strip():
             raise ValueError("Rejecting a request requires a reason.")
         won = self._transition(
@@ -372,6 +379,7 @@ class InterviewRequest(models.Model):
     def reopen(self, by, at, note=""):
         """Give a student who missed the interview a new window starting `at`,
         and email them. Answers already uploaded are kept."""
+        refuse_own_decision(by, self.student, "interview")
         from portal.emails import send_on_commit
 
         with transaction.atomic():

@@ -16,9 +16,10 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
+from accounts.roles import OwnDecisionRefused, refuse_own_decision
 from payments import services
 from payments.models import Payment, PaymentEvent, PaymentStatus
-from portal.admin_filters import StatusQueueFilter
+from portal.admin_filters import ListedLookupsOnlyMixin, StatusQueueFilter
 from portal.dates import site_time
 
 STATUS_COLOURS = {
@@ -118,7 +119,7 @@ class PaymentEventInline(admin.TabularInline):
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(ListedLookupsOnlyMixin, admin.ModelAdmin):
     # The proof and the duplicate flag first: they decide most cases.
     list_display = [
         "reference",
@@ -135,6 +136,8 @@ class PaymentAdmin(admin.ModelAdmin):
     list_filter = [PaymentStatusFilter, "course", "created_at"]
     list_select_related = ["student", "course"]
     list_per_page = 50
+    # The "Same proof image" link of duplicate_flag.
+    extra_lookups = ["proof_sha256"]
     # No date_hierarchy: it runs SELECT DISTINCT over every filtered row on each
     # view, which SQLite evaluates in Python per row (65 ms a page at 5,600
     # pending; docs/benchmarks.md). The created_at list filter narrows by date.
@@ -279,27 +282,37 @@ class PaymentAdmin(admin.ModelAdmin):
 
     @admin.action(description="Approve selected payments", permissions=["change"])
     def approve_selected(self, request, queryset):
-        approved, already = 0, []
+        approved, already, own = 0, [], []
         for payment in queryset.select_related("student", "course"):
-            if services.approve_payment(payment, request.user):
+            try:
+                won = services.approve_payment(payment, request.user)
+            except OwnDecisionRefused as refused:
+                own.append((payment, refused))
+                continue
+            if won:
                 approved += 1
             else:
                 already.append(payment)
-        self._report(request, "Approved", approved, already)
+        self._report(request, "Approved", approved, already, own)
 
     @admin.action(description="Reject selected payments…", permissions=["change"])
     def reject_selected(self, request, queryset):
         form = RejectionReason(request.POST if "apply" in request.POST else None)
         if form.is_valid():
-            rejected, already = 0, []
+            rejected, already, own = 0, [], []
             for payment in queryset.select_related("student", "course"):
-                if services.reject_payment(
-                    payment, request.user, form.cleaned_data["text"]
-                ):
+                try:
+                    won = services.reject_payment(
+                        payment, request.user, form.cleaned_data["text"]
+                    )
+                except OwnDecisionRefused as refused:
+                    own.append((payment, refused))
+                    continue
+                if won:
                     rejected += 1
                 else:
                     already.append(payment)
-            self._report(request, "Rejected", rejected, already)
+            self._report(request, "Rejected", rejected, already, own)
             return None
         context = {
             **self.admin_site.each_context(request),
@@ -313,13 +326,19 @@ class PaymentAdmin(admin.ModelAdmin):
             request, "admin/payments/payment/reject_selected.html", context
         )
 
-    def _report(self, request, verb, count, already):
+    def _report(self, request, verb, count, already, own=()):
         if count:
             noun = "payment" if count == 1 else "payments"
             self.message_user(request, f"{verb} {count} {noun}.", messages.SUCCESS)
         for payment in already:
             self.message_user(
                 request, already_decided_message(payment), messages.WARNING
+            )
+        for payment, refused in own:
+            self.message_user(
+                request,
+                f"Payment {payment.reference} was not changed. {refused.message}",
+                messages.ERROR,
             )
 
     # Buttons on the payment's page ---------------------------------------
@@ -356,7 +375,12 @@ class PaymentAdmin(admin.ModelAdmin):
     def _approve(self, request, object_id):
         payment = self._get_payment_to_decide(request, object_id)
         remarks = request.POST.get("remarks", "").strip()[:800]
-        if services.approve_payment(payment, request.user, remarks):
+        try:
+            won = services.approve_payment(payment, request.user, remarks)
+        except OwnDecisionRefused as refused:
+            self.message_user(request, refused.message, messages.ERROR)
+            return self._back_to(payment)
+        if won:
             self.message_user(
                 request, f"Approved payment {payment.reference}.", messages.SUCCESS
             )
@@ -379,7 +403,14 @@ class PaymentAdmin(admin.ModelAdmin):
             return self.change_view(
                 as_get, object_id, extra_context={"reject_form": form}
             )
-        if services.reject_payment(payment, request.user, form.cleaned_data["text"]):
+        try:
+            won = services.reject_payment(
+                payment, request.user, form.cleaned_data["text"]
+            )
+        except OwnDecisionRefused as refused:
+            self.message_user(request, refused.message, messages.ERROR)
+            return self._back_to(payment)
+        if won:
             self.message_user(
                 request, f"Rejected payment {payment.reference}.", messages.SUCCESS
             )
@@ -407,12 +438,20 @@ class PaymentAdmin(admin.ModelAdmin):
             and payment.status == PaymentStatus.PENDING_VERIFICATION
             and self.has_change_permission(request, payment)
         )
+        own_decision_refused = None
+        if can_decide:
+            try:
+                refuse_own_decision(request.user, payment.student, "payment")
+            except OwnDecisionRefused as refused:
+                can_decide = False
+                own_decision_refused = refused.message
         extra_context = {
             "title": "Verify payment" if can_decide else "Payment",
             "show_save": False,
             "show_save_and_continue": False,
             "show_save_and_add_another": False,
             "can_decide": can_decide,
+            "own_decision_refused": own_decision_refused,
             "reject_form": RejectionReason(prefix="reject"),
             **(extra_context or {}),
         }

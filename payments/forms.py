@@ -1,4 +1,5 @@
 import re
+import unicodedata
 
 from django import forms
 from django.conf import settings
@@ -7,7 +8,26 @@ from django.template.defaultfilters import filesizeformat
 from payments.images import clean_payment_screenshot
 from payments.models import Payment
 
-UTR_PATTERN = re.compile(r"^\d{12}$")
+# ASCII only: `\d` would also match fullwidth, Devanagari and other digits,
+# letting one real UTR be "reused" in look-alike digits.
+UTR_PATTERN = re.compile(r"[0-9]{12}", re.ASCII)
+# Spaces and dashes people type to group the digits (after NFKC, so fullwidth
+# and no-break spaces are plain spaces by then).
+UTR_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015]")
+# "Ascending or descending run": each digit one more (or less) than the last,
+# wrapping 9 to 0, e.g. 123456789012 or 987654321098.
+_ASCENDING = "0123456789" * 3
+_DESCENDING = _ASCENDING[::-1]
+
+
+def normalise_utr(value):
+    """NFKC (fullwidth digits become ASCII), then without spaces and dashes."""
+    return UTR_SEPARATORS.sub("", unicodedata.normalize("NFKC", value))
+
+
+def is_placeholder_utr(utr):
+    """A 12-digit string no bank issues: one digit repeated, or a straight run."""
+    return len(set(utr)) == 1 or utr in _ASCENDING or utr in _DESCENDING
 
 
 class PaymentProofForm(forms.Form):
@@ -45,16 +65,33 @@ class PaymentProofForm(forms.Form):
             field.widget.attrs["aria-describedby"] = " ".join(describedby)
 
     def clean_utr(self):
-        utr = re.sub(r"[\s-]", "", self.cleaned_data["utr"])
-        if not UTR_PATTERN.match(utr):
+        typed = self.cleaned_data["utr"]
+        utr = normalise_utr(typed)
+        if not UTR_PATTERN.fullmatch(utr):
+            other_digits = any(
+                unicodedata.category(char) == "Nd" and not char.isascii()
+                for char in utr
+            )
             raise forms.ValidationError(
-                "A UTR is exactly 12 digits (you typed %(count)s characters"
-                "%(letters)s).",
+                "A UTR is exactly 12 digits 0-9, as shown in your UPI app "
+                "(you typed %(count)s characters%(detail)s).",
                 code="invalid",
                 params={
                     "count": len(utr),
-                    "letters": ", not all digits" if not utr.isdigit() else "",
+                    "detail": (
+                        ", with digits from another script: type them as 0-9"
+                        if other_digits
+                        else ", not all digits 0-9"
+                        if not (utr.isascii() and utr.isdigit())
+                        else ""
+                    ),
                 },
+            )
+        if is_placeholder_utr(utr):
+            raise forms.ValidationError(
+                "This is not a real UTR. Type the 12 digits exactly as shown in "
+                "your UPI app for this payment.",
+                code="placeholder",
             )
         if Payment.objects.filter(utr=utr).exists():
             raise forms.ValidationError(
@@ -65,4 +102,8 @@ class PaymentProofForm(forms.Form):
         return utr
 
     def clean_screenshot(self):
+        # Fields are cleaned in order, so the UTR is judged first. Decoding an
+        # image is the expensive part: never for a form that is invalid anyway.
+        if self.has_error("utr"):
+            return None
         return clean_payment_screenshot(self.cleaned_data["screenshot"])

@@ -7,7 +7,9 @@ ICC profiles and anything appended after the image data are dropped.
 
 import hashlib
 import io
+import threading
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -50,6 +52,34 @@ def _check_dimensions(image, max_pixels):
         )
 
 
+_slots_lock = threading.Lock()
+_slots = {"size": None, "semaphore": None}
+
+
+def decode_slots():
+    """The per-process semaphore bounding how many proofs are decoded at once
+    (PAYMENT_PROOF_DECODE_CONCURRENCY; rebuilt if the setting changes)."""
+    size = settings.PAYMENT_PROOF_DECODE_CONCURRENCY
+    with _slots_lock:
+        if _slots["size"] != size:
+            _slots.update(size=size, semaphore=threading.BoundedSemaphore(size))
+        return _slots["semaphore"]
+
+
+@contextmanager
+def _decode_slot():
+    slots = decode_slots()
+    if not slots.acquire(timeout=settings.PAYMENT_PROOF_DECODE_WAIT_SECONDS):
+        _refuse(
+            "We are busy checking other screenshots. Please try again in a minute.",
+            "busy",
+        )
+    try:
+        yield
+    finally:
+        slots.release()
+
+
 def _normalised(image, image_format):
     image = ImageOps.exif_transpose(image)
     if image.mode not in _SAVE_MODES[image_format]:
@@ -87,23 +117,26 @@ def clean_payment_screenshot(uploaded_file):
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             uploaded_file.seek(0)
+            # Image.open reads the header only: format and size cost nothing.
             with Image.open(uploaded_file) as probe:
                 image_format = probe.format
                 if image_format not in ALLOWED_FORMATS:
                     _refuse(not_an_image, "wrong_type")
-                # From the header alone, before any pixel is decoded.
                 _check_dimensions(probe, max_pixels)
-                probe.verify()
-            uploaded_file.seek(0)
-            with Image.open(uploaded_file) as image:
-                if image.format != image_format:
-                    _refuse(not_an_image, "wrong_type")
-                _check_dimensions(image, max_pixels)
-                image.load()
-                clean = _normalised(image, image_format)
-                extension, save_options = ALLOWED_FORMATS[image_format]
-                buffer = io.BytesIO()
-                clean.save(buffer, **save_options)
+            with _decode_slot():
+                uploaded_file.seek(0)
+                with Image.open(uploaded_file) as probe:
+                    probe.verify()
+                uploaded_file.seek(0)
+                with Image.open(uploaded_file) as image:
+                    if image.format != image_format:
+                        _refuse(not_an_image, "wrong_type")
+                    _check_dimensions(image, max_pixels)
+                    image.load()
+                    clean = _normalised(image, image_format)
+                    extension, save_options = ALLOWED_FORMATS[image_format]
+                    buffer = io.BytesIO()
+                    clean.save(buffer, **save_options)
         except (Image.DecompressionBombWarning, Image.DecompressionBombError):
             _refuse(
                 "This image is too large in pixels. Please send a normal screenshot.",

@@ -3,10 +3,13 @@ import uuid
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q
+from django.db.models.functions import Length, Replace
+from django.db.models.lookups import Exact
 from django.db.models.signals import post_delete
 from django.dispatch import Signal, receiver
 from django.utils import timezone
 
+from accounts.roles import refuse_own_decision
 from portal.caching import CommittedCache
 from portal.storage import delete_file_on_commit, private_storage
 
@@ -18,6 +21,21 @@ STATUS_CACHE_SECONDS = 600
 # Sent, inside its transaction, when a conditional UPDATE changes a payment
 # (post_save does not fire for those), with payment=<the Payment>.
 payment_changed = Signal()
+
+
+def _without_ascii_digits(expression):
+    for digit in "0123456789":
+        expression = Replace(expression, models.Value(digit), models.Value(""))
+    return expression
+
+
+# A stored UTR is 12 ASCII digits: 12 characters, none left once 0-9 are removed.
+# Equality and REPLACE, not a regex or a range: SQLite has no REGEXP outside
+# Django's connections, and PostgreSQL's collations sort look-alike digits (e.g.
+# fullwidth) between "0" and "9".
+UTR_IS_12_ASCII_DIGITS = Q(Exact(Length("utr"), 12)) & Q(
+    Exact(_without_ascii_digits(models.F("utr")), "")
+)
 
 
 class PaymentStatus(models.TextChoices):
@@ -77,7 +95,12 @@ class Payment(models.Model):
                     "You already have a payment for this course that is pending "
                     "verification or completed."
                 ),
-            )
+            ),
+            models.CheckConstraint(
+                condition=UTR_IS_12_ASCII_DIGITS,
+                name="utr_is_12_ascii_digits",
+                violation_error_message="A UTR is exactly 12 digits 0-9.",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "created_at"]),
@@ -109,6 +132,7 @@ class Payment(models.Model):
         return self._decide(PaymentStatus.REJECTED, by, remarks)
 
     def _decide(self, to_status, by, remarks):
+        refuse_own_decision(by, self.student, "payment")
         now = timezone.now()
         with transaction.atomic():
             won = Payment.objects.filter(

@@ -283,7 +283,7 @@ UPI_PAYEE_VPA = env.str("UPI_PAYEE_VPA", default="interviewportal@upi")
 UPI_PAYEE_NAME = env.str("UPI_PAYEE_NAME", default="Video Interview Portal")
 DEFAULT_COURSE_FEE = Decimal(env.str("DEFAULT_COURSE_FEE", default="200.00"))
 PAYMENT_PROOF_MAX_BYTES = env.int("PAYMENT_PROOF_MAX_BYTES", default=5 * 1024 * 1024)
-PAYMENT_PROOF_MAX_PIXELS = env.int("PAYMENT_PROOF_MAX_PIXELS", default=25_000_000)
+PAYMENT_PROOF_MAX_PIXELS = env.int("PAYMENT_PROOF_MAX_PIXELS", default=12_000_000)
 STATUS_POLL_SECONDS = env.int("STATUS_POLL_SECONDS", default=12)
 
 # Scheduling
@@ -360,3 +360,14 @@ if SENTRY_DSN:
         environment=env.str("SENTRY_ENVIRONMENT", default="production"),
         release=VERSION,
     )
+
+# ---- Payment proof decoding (issue 12, finding 4) ----
+# Decoding a screenshot costs memory in proportion to its pixels: at most this
+# many are decoded at once per process; a request that waits longer than
+# PAYMENT_PROOF_DECODE_WAIT_SECONDS for a slot is told to try again.
+PAYMENT_PROOF_DECODE_CONCURRENCY = env.int(
+    "PAYMENT_PROOF_DECODE_CONCURRENCY", default=2
+)
+PAYMENT_PROOF_DECODE_WAIT_SECONDS = env.float(
+    "PAYMENT_PROOF_DECODE_WAIT_SECONDS", default=5.0
+)

@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from PIL import Image
 
-from payments.images import clean_payment_screenshot
+from payments.images import clean_payment_screenshot, decode_slots
 from payments.tests.helpers import (
     HTML_TAIL,
     SVG,
@@ -120,3 +120,69 @@ def test_the_same_image_twice_gives_the_same_hash():
     assert first.sha256 == second.sha256
     other = clean_payment_screenshot(upload(png_bytes(color=(1, 2, 3))))
     assert other.sha256 != first.sha256
+
+
+@pytest.fixture(scope="module")
+def solid_webp_5000():
+    """The amplifier of finding 4: 44 KB on the wire, 75 MB of pixels decoded."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (5000, 5000), (250, 250, 250)).save(buffer, format="WEBP")
+    return buffer.getvalue()
+
+
+def test_a_solid_5000x5000_webp_is_refused_from_its_header(solid_webp_5000):
+    assert len(solid_webp_5000) < 100_000
+    with pytest.raises(ValidationError) as refused:
+        clean_payment_screenshot(upload(solid_webp_5000, "big.webp", "image/webp"))
+    assert refused.value.code == "too_many_pixels"
+    # The message with the size is the header check's, before any decoding.
+    assert "(5000 × 5000)" in refused.value.messages[0]
+
+
+def test_the_default_cap_admits_a_12_megapixel_photo_header():
+    # 4000 x 3000 passes the pixel cap; this one is then refused as corrupt
+    # (its header lies), not as too large.
+    with pytest.raises(ValidationError) as refused:
+        clean_payment_screenshot(upload(png_claiming_size(4000, 3000)))
+    assert refused.value.code == "wrong_type"
+
+
+@pytest.fixture
+def every_decode_slot_taken(settings):
+    settings.PAYMENT_PROOF_DECODE_CONCURRENCY = 2
+    settings.PAYMENT_PROOF_DECODE_WAIT_SECONDS = 0.05
+    slots = decode_slots()
+    for _ in range(2):
+        assert slots.acquire(timeout=1)
+    yield
+    for _ in range(2):
+        slots.release()
+
+
+def test_with_every_decode_slot_taken_a_proof_is_refused_as_busy(
+    every_decode_slot_taken,
+):
+    with pytest.raises(ValidationError) as refused:
+        clean_payment_screenshot(upload(png_bytes()))
+    assert refused.value.code == "busy"
+    assert "try again" in refused.value.messages[0]
+
+
+def test_an_image_too_large_in_pixels_is_refused_without_waiting_for_a_slot(
+    every_decode_slot_taken, solid_webp_5000
+):
+    with pytest.raises(ValidationError) as refused:
+        clean_payment_screenshot(upload(solid_webp_5000, "big.webp", "image/webp"))
+    assert refused.value.code == "too_many_pixels"
+
+
+def test_a_slot_is_given_back_after_a_refusal_and_after_a_success(settings):
+    settings.PAYMENT_PROOF_DECODE_CONCURRENCY = 1
+    settings.PAYMENT_PROOF_DECODE_WAIT_SECONDS = 0.05
+    truncated = png_bytes(size=(200, 200))[:-40]
+    for content in [truncated, png_bytes(), truncated, png_bytes()]:
+        try:
+            clean_payment_screenshot(upload(content))
+        except ValidationError as refused:
+            assert refused.code == "wrong_type"
+    assert clean_payment_screenshot(upload(png_bytes())).extension == "png"

@@ -148,6 +148,36 @@ def test_a_bad_utr_is_refused_next_to_the_field_and_kept(student_client, course,
     assert 'aria-invalid="true"' in html
 
 
+def test_an_invalid_utr_is_refused_without_looking_at_the_image(student_client, course):
+    # Not an image at all: had the image been checked, it would be refused too.
+    before = set(private_proof_files())
+    response = post_proof(
+        student_client, course, utr="41234567890A", proof=upload(SVG, "proof.svg")
+    )
+
+    assert_refused(response, "utr", "A UTR is exactly 12 digits", before)
+    assert list(response.context["form"].errors) == ["utr"]
+
+
+def test_a_busy_server_asks_to_try_again_and_saves_nothing(
+    student_client, course, settings
+):
+    from payments.images import decode_slots
+
+    settings.PAYMENT_PROOF_DECODE_CONCURRENCY = 1
+    settings.PAYMENT_PROOF_DECODE_WAIT_SECONDS = 0.05
+    before = set(private_proof_files())
+    slots = decode_slots()
+    assert slots.acquire(timeout=1)  # another request is decoding
+    try:
+        response = post_proof(student_client, course)
+    finally:
+        slots.release()
+
+    assert_refused(response, "screenshot", "We are busy checking other", before)
+    assert post_proof(student_client, course).status_code == 302
+
+
 def test_a_reused_utr_is_refused(student_client, course):
     PaymentFactory(utr=UTR)
     before = set(private_proof_files())
@@ -202,7 +232,7 @@ def test_the_same_image_twice_is_accepted_and_shares_a_hash(
 ):
     course = InterviewCourseFactory()
     image = png_bytes(color=(9, 9, 9))
-    for user, utr in [(student, "111111111111"), (other_student, "222222222222")]:
+    for user, utr in [(student, "412345678911"), (other_student, "412345678922")]:
         client.force_login(user)
         assert (
             post_proof(client, course, utr=utr, proof=upload(image)).status_code == 302
