@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 
 
 class User(AbstractUser):
@@ -21,3 +22,23 @@ class User(AbstractUser):
     @property
     def display_name(self):
         return self.get_full_name()
+
+    @property
+    def is_email_verified(self):
+        return self.email_verified_at is not None
+
+    def mark_email_verified(self, email):
+        """Verify `email` if it is still this user's unverified address.
+
+        Returns whether this call verified it (False if already verified, or if
+        the address changed since the link was sent)."""
+        from accounts.backends import users
+
+        now = timezone.now()
+        won = User.objects.filter(
+            pk=self.pk, email=email, email_verified_at__isnull=True
+        ).update(email_verified_at=now)
+        if won:
+            self.email_verified_at = now
+            users.refresh(self.pk)
+        return bool(won)

@@ -78,6 +78,13 @@ urlpatterns = [
         ),
         name="password_reset_confirm",
     ),
+    path("verify/", views.verify_email, name="verify_email"),
+    path("verify/resend/", views.verify_email_resend, name="verify_email_resend"),
+    path(
+        "verify/<uidb64>/<token>/",
+        views.verify_email_confirm,
+        name="verify_email_confirm",
+    ),
     path(
         "password/reset/complete/",
         auth_views.PasswordResetCompleteView.as_view(

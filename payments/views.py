@@ -83,6 +83,13 @@ def pay(request, slug):
             return redirect("payments:pay", slug=course.slug)
         context.update(_status_context(live), live=live, show_detail_link=True)
         return render(request, "payments/pay.html", context)
+    if not request.user.is_email_verified:
+        # Every decision reaches the student by email: verify it first.
+        if request.method == "POST":
+            messages.error(
+                request, "Verify your email before you pay; nothing was saved."
+            )
+        return render(request, "payments/pay.html", {**context, "unverified": True})
     if not course.is_active:
         if request.method == "POST":
             messages.error(

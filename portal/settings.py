@@ -301,3 +301,9 @@ LOGGING = {
         "django.security": {"level": "WARNING", "propagate": True},
     },
 }
+
+# ---- Accounts: email verification, two-factor login (issue 12, items 14-16) ----
+# Resending the verification email, per user.
+RATELIMIT_VERIFY_EMAIL = env.str("RATELIMIT_VERIFY_EMAIL", default="5/h")
+if not re.fullmatch(r"\s*[1-9]\d*\s*/\s*\d*\s*[smhd]\s*", RATELIMIT_VERIFY_EMAIL):
+    raise ImproperlyConfigured("RATELIMIT_VERIFY_EMAIL must be a rate like 5/h.")

@@ -105,6 +105,11 @@ EXPECTED = {
     "accounts:password_reset_done": {"GET": same(200), "POST": same(405)},
     "accounts:password_reset_confirm": both(same(200)),  # a bad token: "expired"
     "accounts:password_reset_complete": {"GET": same(200), "POST": same(405)},
+    # Email verification (issue 12, item 14): a bad token for a verified user
+    # says "already verified".
+    "accounts:verify_email": {"GET": logged_in(200), "POST": logged_in(405)},
+    "accounts:verify_email_resend": {"GET": logged_in(405), "POST": logged_in(302)},
+    "accounts:verify_email_confirm": both(same(200)),
     # The student's pages. Read-only pages ignore a POST and render (200).
     "dashboard": both(logged_in(200), logged_in(405)),
     "interviews:course_list": both(logged_in(200), logged_in(405)),
