@@ -307,3 +307,21 @@ LOGGING = {
 RATELIMIT_VERIFY_EMAIL = env.str("RATELIMIT_VERIFY_EMAIL", default="5/h")
 if not re.fullmatch(r"\s*[1-9]\d*\s*/\s*\d*\s*[smhd]\s*", RATELIMIT_VERIFY_EMAIL):
     raise ImproperlyConfigured("RATELIMIT_VERIFY_EMAIL must be a rate like 5/h.")
+
+# Two-factor login for staff (accounts/two_factor.py): django-otp's middleware
+# right after authentication, the gate after the staff-only admin check.
+INSTALLED_APPS += [
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE.append("accounts.two_factor.SecondFactorMiddleware")
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Video Interview Portal")
+# Wrong second-factor codes, per user (counted before the check).
+RATELIMIT_2FA = env.str("RATELIMIT_2FA", default="5/15m")
+if not re.fullmatch(r"\s*[1-9]\d*\s*/\s*\d*\s*[smhd]\s*", RATELIMIT_2FA):
+    raise ImproperlyConfigured("RATELIMIT_2FA must be a rate like 5/15m.")
