@@ -1,3 +1,5 @@
+import secrets
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
@@ -10,6 +12,9 @@ class User(AbstractUser):
     phone = models.CharField(max_length=20, blank=True)
     # Set when the student follows the link in the verification email.
     email_verified_at = models.DateTimeField(null=True, blank=True)
+    # Set when the student deleted their account: the row stays as a tombstone
+    # so the payments the law makes us keep still point somewhere.
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     REQUIRED_FIELDS = ["email"]
 
@@ -17,6 +22,8 @@ class User(AbstractUser):
         return self.username
 
     def get_full_name(self):
+        if self.deleted_at is not None:
+            return "deleted student"
         return self.full_name or super().get_full_name() or self.username
 
     @property
@@ -42,3 +49,20 @@ class User(AbstractUser):
             self.email_verified_at = now
             users.refresh(self.pk)
         return bool(won)
+
+    def make_tombstone(self):
+        """Erase the personal data and make the account unusable for good.
+
+        The row stays (payments keep their foreign key); the username becomes
+        `deleted-<random>` so the old one can be taken again.
+        """
+        self.username = f"deleted-{secrets.token_hex(8)}"
+        self.email = ""
+        self.full_name = self.first_name = self.last_name = self.phone = ""
+        self.email_verified_at = None
+        self.set_unusable_password()
+        self.is_active = self.is_staff = self.is_superuser = False
+        self.deleted_at = timezone.now()
+        self.save()
+        self.groups.clear()
+        self.user_permissions.clear()

@@ -325,3 +325,10 @@ OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Video Interview Portal")
 RATELIMIT_2FA = env.str("RATELIMIT_2FA", default="5/15m")
 if not re.fullmatch(r"\s*[1-9]\d*\s*/\s*\d*\s*[smhd]\s*", RATELIMIT_2FA):
     raise ImproperlyConfigured("RATELIMIT_2FA must be a rate like 5/15m.")
+# The Account page (interviews/privacy.py): downloads of one's data, and password
+# attempts before deleting an account, per user.
+RATELIMIT_DATA_EXPORT = env.str("RATELIMIT_DATA_EXPORT", default="10/h")
+RATELIMIT_DELETE_ACCOUNT = env.str("RATELIMIT_DELETE_ACCOUNT", default="5/h")
+for _name in ["RATELIMIT_DATA_EXPORT", "RATELIMIT_DELETE_ACCOUNT"]:
+    if not re.fullmatch(r"\s*[1-9]\d*\s*/\s*\d*\s*[smhd]\s*", globals()[_name]):
+        raise ImproperlyConfigured(f"{_name} must be a rate like 10/h or 5/15m.")

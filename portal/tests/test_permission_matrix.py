@@ -114,6 +114,13 @@ EXPECTED = {
     # Two-factor login (item 15): staff who passed it go on to the console,
     # students back to the dashboard.
     "accounts:2fa_setup": both(logged_in(302)),
+    # The Account page (item 16): staff cannot delete themselves (302 back).
+    "interviews:account": {"GET": logged_in(200), "POST": logged_in(405)},
+    "interviews:account_export": {"GET": logged_in(200), "POST": logged_in(405)},
+    "interviews:account_delete": {
+        "GET": logged_in(405),
+        "POST": row(LOGIN, 400, 400, 302, 302),
+    },
     "accounts:2fa_verify": both(logged_in(302)),
     # The student's pages. Read-only pages ignore a POST and render (200).
     "dashboard": both(logged_in(200), logged_in(405)),
