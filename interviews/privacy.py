@@ -232,9 +232,9 @@ def delete_account(user):
         # In-progress requests go too: nobody is left to interview.
         InterviewRequest.objects.filter(student=user).delete()
         PaymentEvent.objects.filter(payment__student=user).update(remarks="")
-        payments.update(
-            proof="", proof_sha256="", remarks="", updated_at=timezone.now()
-        )
+        # The image's hash stays: it identifies no one, and still flags the
+        # same screenshot if it is ever sent again.
+        payments.update(proof="", remarks="", updated_at=timezone.now())
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
         sessions = _end_all_sessions(user)

@@ -169,6 +169,8 @@ def status(request, public_id):
 @require_GET
 def proof(request, public_id):
     payment = _get_payment_for_user(request, public_id, allow_approvers=True)
+    if not payment.proof:  # deleted with the student's account (interviews/privacy.py)
+        raise Http404("The proof was deleted with the student's account.")
     extension = payment.proof.name.rsplit(".", 1)[-1].lower()
     try:
         handle = payment.proof.open("rb")

@@ -199,6 +199,8 @@ def test_approvers_see_a_deleted_student(student_client, approver, history):
     assert reference in changelist
     assert "deleted student" in changelist
     assert "Priya Student" not in changelist
+    proof = reverse("payments:proof", args=[history["rejected"].public_id])
+    assert log_in_verified(Client(), approver).get(proof).status_code == 404
 
 
 def test_staff_cannot_delete_themselves(approver_client, approver):
