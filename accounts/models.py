@@ -21,6 +21,23 @@ class User(AbstractUser):
     def __str__(self):
         return self.username
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        user = super().from_db(db, field_names, values)
+        user._stored_email = user.__dict__.get("email")
+        return user
+
+    def save(self, *args, **kwargs):
+        # A new address is not verified, whoever changed it (the admin, today).
+        stored = getattr(self, "_stored_email", None)
+        if stored is not None and self.email.lower() != stored.lower():
+            self.email_verified_at = None
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None and "email" in update_fields:
+                kwargs["update_fields"] = {*update_fields, "email_verified_at"}
+        super().save(*args, **kwargs)
+        self._stored_email = self.email
+
     def get_full_name(self):
         if self.deleted_at is not None:
             return "deleted student"

@@ -141,3 +141,13 @@ def test_a_verified_student_is_not_sent_another_link(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("accounts:verify_email_resend"))
     assert mail.outbox == []
+
+
+def test_changing_the_email_clears_the_verification(student):
+    student = User.objects.get(pk=student.pk)
+    student.full_name = "Priya S."
+    student.save()
+    assert User.objects.get(pk=student.pk).is_email_verified
+    student.email = "priya.new@example.com"
+    student.save(update_fields=["email"])
+    assert not User.objects.get(pk=student.pk).is_email_verified
