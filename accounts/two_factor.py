@@ -168,18 +168,19 @@ def refusal(request):
 def verify(request, code):
     """Check a TOTP code or a recovery code; on success mark the session verified.
 
-    Returns None on success, else the error to show. The attempt is counted
-    before the code is checked, so parallel guesses cannot outrun the limit."""
+    Returns None on success, else (the error to show, whether it was refused
+    by the limit). The attempt is counted before the code is checked, so
+    parallel guesses cannot outrun the limit."""
     user = request.user
     ident = ratelimit.user_key(user)
     if settings.RATELIMIT_ENABLED:
         usage = ratelimit.hit(THROTTLE, ident, _throttle_rate())
         if usage.exceeded:
-            return refusal(request) or "Too many wrong codes."
+            return refusal(request) or "Too many wrong codes.", True
     device = _match(user, code)
     if device is None:
         logger.warning("2fa: wrong code for %s", user.username)
-        return "That code is not right. Check the app's clock and try again."
+        return "That code is not right. Check the app's clock and try again.", False
     ratelimit.clear(THROTTLE, ident, _throttle_rate())
     otp_login(request, device)
     return None

@@ -68,11 +68,12 @@ def verify(request):
     form = SecondFactorForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
-        error = two_factor.verify(request, form.cleaned_data["code"])
-        if error is None:
+        failure = two_factor.verify(request, form.cleaned_data["code"])
+        if failure is None:
             return redirect(next_url)
+        error, throttled = failure
         form.add_error("code", error)
-        status = 429 if "Too many" in error else 200
+        status = 429 if throttled else 200
     elif request.method == "GET":
         refused = two_factor.refusal(request)
         if refused:

@@ -193,8 +193,10 @@ def write_export(user, out):
             except FileNotFoundError:
                 logger.warning("export: %s is missing, left out", stored)
                 continue
-            with source, archive.open(arcname, "w", force_zip64=True) as target:
-                # Videos are compressed already.
+            # Stored, not deflated: images and videos are compressed already.
+            entry = zipfile.ZipInfo(arcname, timezone.localtime().timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_STORED
+            with source, archive.open(entry, "w", force_zip64=True) as target:
                 shutil.copyfileobj(source, target, 1024 * 1024)
 
 
