@@ -5,6 +5,7 @@ from django.core.cache import cache
 
 from accounts.factories import UserFactory
 from accounts.roles import make_approver
+from accounts.testing import log_in_verified
 
 
 @pytest.fixture(autouse=True)
@@ -53,8 +54,13 @@ def student_client(client, student):
 
 @pytest.fixture
 def approver_client(client, approver):
-    client.force_login(approver)
-    return client
+    # With a passed second factor, as staff need for every page (issue 12).
+    return log_in_verified(client, approver)
+
+
+@pytest.fixture
+def superuser_client(client, superuser):
+    return log_in_verified(client, superuser)
 
 
 # ---- Redis for the tests that need it (issue 12, finding 13) ----

@@ -16,6 +16,16 @@ class AccountsConfig(AppConfig):
             weak=False,
         )
 
+        # Second factors are reset with `manage.py reset_2fa`, not edited in the
+        # console (the admin registered them in its ready(), which ran first).
+        from django.contrib import admin
+        from django_otp.plugins.otp_static.models import StaticDevice
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        for model in (TOTPDevice, StaticDevice):
+            if admin.site.is_registered(model):
+                admin.site.unregister(model)
+
         from accounts.backends import users
 
         # A saved or deleted user must not be served stale from the cache.

@@ -138,3 +138,53 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
             logger.exception(
                 "password reset email to user %s failed", context["user"].pk
             )
+
+
+class SecondFactorForm(forms.Form):
+    code = forms.CharField(
+        max_length=20,
+        label="Code",
+        help_text="The 6 digits your authenticator app shows, or a recovery code.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autofocus": True}
+        ),
+    )
+
+
+class DeleteAccountForm(forms.Form):
+    """The password again, before an account is deleted for good. Guesses are
+    limited per user, counted before the password is checked."""
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, user, request=None, *args, **kwargs):
+        self.user = user
+        self.request = request
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self):
+        from django.conf import settings
+
+        from portal import ratelimit
+
+        password = self.cleaned_data["password"]
+        if settings.RATELIMIT_ENABLED:
+            usage = ratelimit.hit(
+                "delete-account-password",
+                ratelimit.user_key(self.user),
+                settings.RATELIMIT_DELETE_ACCOUNT,
+            )
+            if usage.exceeded:
+                raise forms.ValidationError(
+                    "Too many wrong passwords. Try again in "
+                    f"{usage.retry_after_minutes} minutes."
+                )
+        if not self.user.check_password(password):
+            raise forms.ValidationError(
+                "That is not your password, so nothing was deleted."
+            )
+        return password

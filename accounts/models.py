@@ -1,5 +1,8 @@
+import secrets
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 
 
 class User(AbstractUser):
@@ -10,6 +13,9 @@ class User(AbstractUser):
     phone = models.CharField(max_length=20, blank=True)
     # Set when the student follows the link in the verification email.
     email_verified_at = models.DateTimeField(null=True, blank=True)
+    # Set when the student deleted their account: the row stays as a tombstone
+    # so the payments the law makes us keep still point somewhere.
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     REQUIRED_FIELDS = ["email"]
 
@@ -20,9 +26,65 @@ class User(AbstractUser):
     def __str__(self):
         return self.username
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        user = super().from_db(db, field_names, values)
+        user._stored_email = user.__dict__.get("email")
+        return user
+
+    def save(self, *args, **kwargs):
+        # A new address is not verified, whoever changed it (the admin, today).
+        stored = getattr(self, "_stored_email", None)
+        if stored is not None and self.email.lower() != stored.lower():
+            self.email_verified_at = None
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None and "email" in update_fields:
+                kwargs["update_fields"] = {*update_fields, "email_verified_at"}
+        super().save(*args, **kwargs)
+        self._stored_email = self.email
+
     def get_full_name(self):
+        if self.deleted_at is not None:
+            return "deleted student"
         return self.full_name or super().get_full_name() or self.username
 
     @property
     def display_name(self):
         return self.get_full_name()
+
+    @property
+    def is_email_verified(self):
+        return self.email_verified_at is not None
+
+    def mark_email_verified(self, email):
+        """Verify `email` if it is still this user's unverified address.
+
+        Returns whether this call verified it (False if already verified, or if
+        the address changed since the link was sent)."""
+        from accounts.backends import users
+
+        now = timezone.now()
+        won = User.objects.filter(
+            pk=self.pk, email=email, email_verified_at__isnull=True
+        ).update(email_verified_at=now)
+        if won:
+            self.email_verified_at = now
+            users.refresh(self.pk)
+        return bool(won)
+
+    def make_tombstone(self):
+        """Erase the personal data and make the account unusable for good.
+
+        The row stays (payments keep their foreign key); the username becomes
+        `deleted-<random>` so the old one can be taken again.
+        """
+        self.username = f"deleted-{secrets.token_hex(8)}"
+        self.email = ""
+        self.full_name = self.first_name = self.last_name = self.phone = ""
+        self.email_verified_at = None
+        self.set_unusable_password()
+        self.is_active = self.is_staff = self.is_superuser = False
+        self.deleted_at = timezone.now()
+        self.save()
+        self.groups.clear()
+        self.user_permissions.clear()

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from accounts import views
+from accounts import two_factor_views, views
 from accounts.forms import LoginForm, PasswordResetForm
 from portal.ratelimit import ratelimit
 
@@ -75,6 +75,15 @@ urlpatterns = [
             success_url=reverse_lazy("accounts:password_reset_complete"),
         ),
         name="password_reset_confirm",
+    ),
+    path("2fa/", two_factor_views.verify, name="2fa_verify"),
+    path("2fa/setup/", two_factor_views.setup, name="2fa_setup"),
+    path("verify/", views.verify_email, name="verify_email"),
+    path("verify/resend/", views.verify_email_resend, name="verify_email_resend"),
+    path(
+        "verify/<uidb64>/<token>/",
+        views.verify_email_confirm,
+        name="verify_email_confirm",
     ),
     path(
         "password/reset/complete/",

@@ -36,7 +36,10 @@ def main():
 
     client = Client(HTTP_HOST="127.0.0.1")
     if args.username:
-        client.force_login(get_user_model().objects.get(username=args.username))
+        # Staff also pass the second factor (accounts/two_factor.py).
+        from accounts.testing import log_in_verified
+
+        log_in_verified(client, get_user_model().objects.get(username=args.username))
     response = client.get(args.path)
     print(f"HTTP {response.status_code}, {len(response.content)} bytes")
     with CaptureQueriesContext(connection) as queries:

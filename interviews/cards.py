@@ -80,12 +80,23 @@ def rupees(amount):
     return f"₹{amount:.0f}" if whole else f"₹{amount:.2f}"
 
 
-def card_state_for(course, payment, request, now=None):
+def card_state_for(course, payment, request, now=None, email_verified=True):
     """The card state for `course`, given the student's newest payment for it and
-    the newest request on that payment (either may be None)."""
+    the newest request on that payment (either may be None), and whether the
+    student has verified their email (needed before paying)."""
     now = now or timezone.now()
     pay_url = _url("payments:pay", course.slug)
     request_url = _url("interviews:request", course.slug)
+
+    if not email_verified and (
+        payment is None or payment.status == PaymentStatus.REJECTED
+    ):
+        return CardState(
+            "Verify your email",
+            Tone.WAIT,
+            note="Open the link we emailed you, then you can pay.",
+            **_action("Verify your email", _url("accounts:verify_email")),
+        )
 
     if payment is None:
         return CardState(
@@ -169,7 +180,9 @@ def card_states_for(student, courses, now=None):
         interview = newest_request.get(payment.pk) if payment else None
         if interview is not None:
             interview.course = course  # no extra query
-        states[course.pk] = card_state_for(course, payment, interview, now)
+        states[course.pk] = card_state_for(
+            course, payment, interview, now, student.email_verified_at is not None
+        )
     return states
 
 

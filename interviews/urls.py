@@ -1,6 +1,6 @@
 from django.urls import path
 
-from interviews import room_views, views
+from interviews import privacy, room_views, views
 
 app_name = "interviews"
 
@@ -28,6 +28,10 @@ urlpatterns = [
         room_views.upload_answer,
         name="upload_answer",
     ),
+    # The Account page: download my data, delete my account (issue 12, item 16)
+    path("account/", privacy.account, name="account"),
+    path("account/export/", privacy.export, name="account_export"),
+    path("account/delete/", privacy.delete, name="account_delete"),
     path(
         "answers/<uuid:public_id>/video/",
         room_views.answer_video,

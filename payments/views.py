@@ -83,6 +83,13 @@ def pay(request, slug):
             return redirect("payments:pay", slug=course.slug)
         context.update(_status_context(live), live=live, show_detail_link=True)
         return render(request, "payments/pay.html", context)
+    if not request.user.is_email_verified:
+        # Every decision reaches the student by email: verify it first.
+        if request.method == "POST":
+            messages.error(
+                request, "Verify your email before you pay; nothing was saved."
+            )
+        return render(request, "payments/pay.html", {**context, "unverified": True})
     if not course.is_active:
         if request.method == "POST":
             messages.error(
@@ -162,6 +169,8 @@ def status(request, public_id):
 @require_GET
 def proof(request, public_id):
     payment = _get_payment_for_user(request, public_id, allow_approvers=True)
+    if not payment.proof:  # deleted with the student's account (interviews/privacy.py)
+        raise Http404("The proof was deleted with the student's account.")
     extension = payment.proof.name.rsplit(".", 1)[-1].lower()
     try:
         handle = payment.proof.open("rb")

@@ -371,3 +371,34 @@ PAYMENT_PROOF_DECODE_CONCURRENCY = env.int(
 PAYMENT_PROOF_DECODE_WAIT_SECONDS = env.float(
     "PAYMENT_PROOF_DECODE_WAIT_SECONDS", default=5.0
 )
+
+# ---- Accounts: email verification, two-factor login (issue 12, items 14-16) ----
+# Resending the verification email, per user.
+RATELIMIT_VERIFY_EMAIL = env.str("RATELIMIT_VERIFY_EMAIL", default="5/h")
+if not re.fullmatch(r"\s*[1-9]\d*\s*/\s*\d*\s*[smhd]\s*", RATELIMIT_VERIFY_EMAIL):
+    raise ImproperlyConfigured("RATELIMIT_VERIFY_EMAIL must be a rate like 5/h.")
+
+# Two-factor login for staff (accounts/two_factor.py): django-otp's middleware
+# right after authentication, the gate after the staff-only admin check.
+INSTALLED_APPS += [
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE.append("accounts.two_factor.SecondFactorMiddleware")
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Video Interview Portal")
+# Wrong second-factor codes, per user (counted before the check).
+RATELIMIT_2FA = env.str("RATELIMIT_2FA", default="5/15m")
+if not re.fullmatch(r"\s*[1-9]\d*\s*/\s*\d*\s*[smhd]\s*", RATELIMIT_2FA):
+    raise ImproperlyConfigured("RATELIMIT_2FA must be a rate like 5/15m.")
+# The Account page (interviews/privacy.py): downloads of one's data, and password
+# attempts before deleting an account, per user.
+RATELIMIT_DATA_EXPORT = env.str("RATELIMIT_DATA_EXPORT", default="10/h")
+RATELIMIT_DELETE_ACCOUNT = env.str("RATELIMIT_DELETE_ACCOUNT", default="5/h")
+for _name in ["RATELIMIT_DATA_EXPORT", "RATELIMIT_DELETE_ACCOUNT"]:
+    if not re.fullmatch(r"\s*[1-9]\d*\s*/\s*\d*\s*[smhd]\s*", globals()[_name]):
+        raise ImproperlyConfigured(f"{_name} must be a rate like 10/h or 5/15m.")

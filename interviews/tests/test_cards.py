@@ -133,6 +133,32 @@ def test_card_state_table(payment, interview, badge, tone, action, waiting):
     assert state.waiting_on_approver is waiting
 
 
+VERIFY_FIRST = ("Verify your email", "wait", "Verify your email", False)
+
+
+@pytest.mark.parametrize(
+    ("payment", "interview", "badge", "tone", "action", "waiting"),
+    CARD_TABLE,
+    ids=[row[2].split(":")[0] + f"-{i}" for i, row in enumerate(CARD_TABLE)],
+)
+def test_card_state_table_for_an_unverified_email(
+    payment, interview, badge, tone, action, waiting
+):
+    """Where the card would offer to pay, it asks to verify the email first;
+    every other state reads as for a verified student."""
+    state = card_state_for(_course(), payment, interview, NOW, email_verified=False)
+    offers_to_pay = payment is None or payment.status == PaymentStatus.REJECTED
+    expected = VERIFY_FIRST if offers_to_pay else (badge, tone, action, waiting)
+    assert (
+        state.badge,
+        state.tone,
+        state.action_label,
+        state.waiting_on_approver,
+    ) == expected
+    if offers_to_pay:
+        assert state.action_url == reverse("accounts:verify_email")
+
+
 @pytest.mark.parametrize(
     ("payment", "interview", "url_name", "enabled"),
     [

@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from accounts.testing import log_in_verified
 from interviews.factories import InterviewCourseFactory, InterviewQuestionFactory
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +45,7 @@ def test_an_empty_catalogue_says_so(student_client):
 
 
 def test_the_admin_edits_questions_inline(client, superuser):
-    client.force_login(superuser)
+    log_in_verified(client, superuser)
     course = InterviewCourseFactory()
     InterviewQuestionFactory(course=course, text="Why this role?")
     response = client.get(

@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from accounts.testing import log_in_verified
 from interviews.factories import AnswerFactory, webm_bytes
 from portal.http import parse_range
 
@@ -98,13 +99,13 @@ def test_approver_can_watch_a_recording(approver_client, answer):
 
 
 def test_superuser_can_watch_a_recording(client, superuser, answer):
-    client.force_login(superuser)
+    log_in_verified(client, superuser)
 
     assert _video(client, answer).status_code == 200
 
 
 def test_other_student_cannot_watch_a_recording(client, other_student, answer):
-    client.force_login(other_student)
+    log_in_verified(client, other_student)
 
     assert _video(client, answer).status_code == 404
 
@@ -112,7 +113,7 @@ def test_other_student_cannot_watch_a_recording(client, other_student, answer):
 def test_staff_outside_the_approvers_group_cannot_watch(client, answer):
     from accounts.factories import UserFactory
 
-    client.force_login(UserFactory(username="staffer", is_staff=True))
+    log_in_verified(client, UserFactory(username="staffer", is_staff=True))
 
     assert _video(client, answer).status_code == 404
 

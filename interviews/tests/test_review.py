@@ -6,6 +6,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.testing import log_in_verified
 from interviews.admin_review import AnswerReviewInline, InterviewToReviewAdmin
 from interviews.factories import AnswerFactory, InterviewQuestionFactory
 from interviews.models import InterviewToReview, RequestStatus, ReviewResult
@@ -161,7 +162,7 @@ def test_anonymous_is_sent_to_the_admin_login(client, completed):
 
 
 def test_superuser_can_review(client, superuser, completed):
-    client.force_login(superuser)
+    log_in_verified(client, superuser)
 
     assert client.get(_change_url(completed)).status_code == 200
 

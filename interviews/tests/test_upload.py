@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.factories import UserFactory
 from accounts.roles import make_approver
+from accounts.testing import log_in_verified
 from interviews.factories import (
     AnswerFactory,
     InterviewQuestionFactory,
@@ -224,7 +225,7 @@ def test_anonymous_upload_is_refused(client, student):
 def test_student_cannot_upload_to_another_students_interview(client, student):
     files_before = stored_answer_files()
     interview = open_interview(student)
-    client.force_login(UserFactory(username="intruder"))
+    log_in_verified(client, UserFactory(username="intruder"))
 
     response = post_video(client, interview, _questions(interview)[0], webm_bytes())
 
@@ -235,7 +236,7 @@ def test_student_cannot_upload_to_another_students_interview(client, student):
 
 def test_approver_cannot_upload_answers(client, student):
     interview = open_interview(student)
-    client.force_login(make_approver(UserFactory(username="approver2")))
+    log_in_verified(client, make_approver(UserFactory(username="approver2")))
 
     response = post_video(client, interview, _questions(interview)[0], webm_bytes())
 
@@ -322,7 +323,7 @@ def test_upload_after_completion_is_refused(student_client, student):
 def test_upload_requires_the_csrf_token(student):
     interview = open_interview(student)
     client = Client(enforce_csrf_checks=True)
-    client.force_login(student)
+    log_in_verified(client, student)
 
     response = post_video(client, interview, _questions(interview)[0], webm_bytes())
 
@@ -333,7 +334,7 @@ def test_upload_requires_the_csrf_token(student):
 def test_upload_with_the_csrf_header_is_accepted(student):
     interview = open_interview(student)
     client = Client(enforce_csrf_checks=True)
-    client.force_login(student)
+    log_in_verified(client, student)
     room = client.get(f"/interviews/{interview.public_id}/room/")
     token = room.context["csrf_token"]
 

@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from accounts.testing import log_in_verified
 from payments.factories import PaymentFactory
 
 pytestmark = pytest.mark.django_db
@@ -34,19 +35,19 @@ def test_an_approver_can_open_any_proof(approver_client, payment):
 
 
 def test_a_superuser_can_open_any_proof(client, superuser, payment):
-    client.force_login(superuser)
+    log_in_verified(client, superuser)
     assert_served(client.get(proof_url(payment)), payment)
 
 
 def test_student_cannot_open_another_students_proof(client, other_student, payment):
-    client.force_login(other_student)
+    log_in_verified(client, other_student)
     assert client.get(proof_url(payment)).status_code == 404
 
 
 def test_staff_outside_the_approvers_group_cannot_open_a_proof(client, payment):
     from accounts.factories import UserFactory
 
-    client.force_login(UserFactory(is_staff=True))
+    log_in_verified(client, UserFactory(is_staff=True))
     assert client.get(proof_url(payment)).status_code == 404
 
 

@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.testing import log_in_verified
 from interviews.factories import (
     AnswerFactory,
     InterviewRequestFactory,
@@ -41,7 +42,7 @@ def test_a_rejected_payments_remarks_and_the_name_are_escaped(
     client, student, approver, django_capture_on_commit_callbacks, mailoutbox
 ):
     payment = PaymentFactory(student=student)
-    client.force_login(approver)
+    log_in_verified(client, approver)
     assert_escaped(
         client.get(reverse("admin:payments_payment_changelist")).content.decode()
     )
@@ -58,7 +59,7 @@ def test_a_rejected_payments_remarks_and_the_name_are_escaped(
     assert len(mailoutbox) == 1
     assert_escaped(_html_email(mailoutbox[0]))
 
-    client.force_login(student)
+    log_in_verified(client, student)
     page = reverse("payments:payment", args=[payment.public_id])
     assert_escaped(client.get(page).content.decode())
     assert_escaped(client.get(reverse("interviews:my_interviews")).content.decode())
@@ -70,7 +71,7 @@ def test_request_notes_and_a_rejection_reason_are_escaped(
     client, student, approver, django_capture_on_commit_callbacks, mailoutbox
 ):
     interview = InterviewRequestFactory(student=student, notes=PAYLOAD)
-    client.force_login(approver)
+    log_in_verified(client, approver)
     changelist = client.get(reverse("admin:interviews_interviewrequest_changelist"))
     assert_escaped(changelist.content.decode())
     change = reverse("admin:interviews_interviewrequest_change", args=[interview.pk])
@@ -83,7 +84,7 @@ def test_request_notes_and_a_rejection_reason_are_escaped(
     assert len(mailoutbox) == 1
     assert_escaped(_html_email(mailoutbox[0]))
 
-    client.force_login(student)
+    log_in_verified(client, student)
     assert_escaped(client.get(reverse("interviews:my_interviews")).content.decode())
 
 
@@ -94,7 +95,7 @@ def test_review_feedback_and_comments_are_escaped(
         student=student, status=RequestStatus.COMPLETED, completed_at=timezone.now()
     )
     answer = AnswerFactory(request=interview)
-    client.force_login(approver)
+    log_in_verified(client, approver)
     url = reverse("admin:interviews_interviewtoreview_change", args=[interview.pk])
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
@@ -124,7 +125,7 @@ def test_review_feedback_and_comments_are_escaped(
     changelist = reverse("admin:interviews_interviewtoreview_changelist")
     assert_escaped(client.get(changelist).content.decode())
 
-    client.force_login(student)
+    log_in_verified(client, student)
     page = client.get(reverse("interviews:my_interviews")).content.decode()
     assert_escaped(page, must_show=False)
 

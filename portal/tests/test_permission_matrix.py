@@ -18,6 +18,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounts.roles import APPROVERS_GROUP
+from accounts.testing import log_in_verified
 from interviews.factories import AnswerFactory
 from interviews.tests.room_helpers import open_interview
 
@@ -105,6 +106,22 @@ EXPECTED = {
     "accounts:password_reset_done": {"GET": same(200), "POST": same(405)},
     "accounts:password_reset_confirm": both(same(200)),  # a bad token: "expired"
     "accounts:password_reset_complete": {"GET": same(200), "POST": same(405)},
+    # Email verification (issue 12, item 14): a bad token for a verified user
+    # says "already verified".
+    "accounts:verify_email": {"GET": logged_in(200), "POST": logged_in(405)},
+    "accounts:verify_email_resend": {"GET": logged_in(405), "POST": logged_in(302)},
+    "accounts:verify_email_confirm": both(same(200)),
+    # Two-factor login (item 15): staff who passed it go on to the console,
+    # students back to the dashboard.
+    "accounts:2fa_setup": both(logged_in(302)),
+    # The Account page (item 16): staff cannot delete themselves (302 back).
+    "interviews:account": {"GET": logged_in(200), "POST": logged_in(405)},
+    "interviews:account_export": {"GET": logged_in(200), "POST": logged_in(405)},
+    "interviews:account_delete": {
+        "GET": logged_in(405),
+        "POST": row(LOGIN, 400, 400, 302, 302),
+    },
+    "accounts:2fa_verify": both(logged_in(302)),
     # The student's pages. Read-only pages ignore a POST and render (200).
     "dashboard": both(logged_in(200), logged_in(405)),
     "interviews:course_list": both(logged_in(200), logged_in(405)),
@@ -315,7 +332,7 @@ class Scene:
 def _client(scene, role):
     client = Client()
     if role != "anonymous":
-        client.force_login(scene.users[role])
+        log_in_verified(client, scene.users[role])
     return client
 
 

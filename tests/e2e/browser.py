@@ -27,9 +27,12 @@ SERIOUS = {"serious", "critical"}
 
 
 def log_in_context(context, user, base_url):
-    """Give a browser context the session cookie of `user`, skipping the form."""
+    """Give a browser context the session cookie of `user`, skipping the form
+    (and, for staff, with the second factor passed)."""
+    from accounts.testing import log_in_verified
+
     client = Client()
-    client.force_login(user)
+    log_in_verified(client, user)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]
     context.add_cookies(
         [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": base_url}]

@@ -1,9 +1,11 @@
 """What a student and an approver do, step by step, found by role and label."""
 
 import re
+from base64 import b32decode
 from datetime import timedelta
 
 from django.utils import timezone
+from django_otp.oath import TOTP
 from playwright.sync_api import expect
 
 from payments.factories import png_bytes
@@ -77,6 +79,32 @@ def record_every_answer(page):
 
 
 # ---- approver (the Django admin) ------------------------------------------------
+
+
+def _code_for(key):
+    totp = TOTP(key, step=30, t0=0, digits=6, drift=0)
+    return f"{totp.token():06d}"
+
+
+def enrol_authenticator(admin):
+    """First login of an approver: scan (here, read) the secret, type the code,
+    see the recovery codes once, continue. Returns the recovery codes."""
+    expect(admin.get_by_role("heading", name="Set up two-factor login")).to_be_visible()
+    secret = admin.locator(".otp-secret").inner_text().replace(" ", "")
+    admin.get_by_label("Code").fill(_code_for(b32decode(secret)))
+    admin.get_by_role("button", name="Confirm the code").click()
+    expect(admin.get_by_role("heading", name="Two-factor login is on")).to_be_visible()
+    codes = admin.get_by_role("list", name="Recovery codes").get_by_role("listitem")
+    recovery = [code.strip() for code in codes.all_inner_texts()]
+    admin.get_by_role("link", name="I have saved them: continue").click()
+    return recovery
+
+
+def enter_authenticator_code(admin, device):
+    """After the password: the code the approver's app shows now."""
+    expect(admin.get_by_role("heading", name="Enter your code")).to_be_visible()
+    admin.get_by_label("Code").fill(_code_for(device.bin_key))
+    admin.get_by_role("button", name="Verify").click()
 
 
 def open_queue(admin, label):

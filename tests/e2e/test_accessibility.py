@@ -84,6 +84,8 @@ def test_pages_before_logging_in(audit, world):
     ]:
         problems += audit(path, then=then)
     problems += audit("/no-such-page/", status=404)
+    verify = f"/accounts/verify/{uid}/not-a-token/"  # "already verified" / expired
+    problems += audit(verify)
     assert_no_problems(problems)
 
 
@@ -104,6 +106,8 @@ def test_the_students_pages(audit, world):
         (f"/payments/{p['rejected'].public_id}/", None),
         ("/courses/product-manager/request/", None),
         ("/courses/product-manager/request/", slot_at_night),
+        ("/account/", None),
+        ("/accounts/verify/", None),
     ]:
         problems += audit(path, student, then=then)
     problems += audit("/no-such-page/", student, status=404)

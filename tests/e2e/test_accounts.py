@@ -1,6 +1,8 @@
 """Signing up, logging in and out, and the password pages, in a real browser."""
 
+import json
 import re
+import zipfile
 
 import pytest
 from django.core import mail
@@ -68,6 +70,7 @@ def test_a_student_changes_the_password(page_as, student):
     page = page_as(student)
     page.goto("/")
     page.get_by_role("link", name="Account").click()
+    page.get_by_role("link", name="Change your password").click()
     page.get_by_label("Old password").fill(TEST_PASSWORD)
     page.get_by_role("textbox", name="New password", exact=True).fill(
         "another-long-phrase-77"
@@ -101,3 +104,23 @@ def test_a_student_resets_a_forgotten_password_by_email(page, student):
 
     student.refresh_from_db()
     assert student.check_password("a-brand-new-phrase-55")
+
+
+def test_a_student_downloads_their_data_then_deletes_the_account(page_as, student):
+    page = page_as(student)
+    page.goto("/")
+    page.get_by_role("link", name="Account").click()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download my data").click()
+    with zipfile.ZipFile(download.value.path()) as archive:
+        data = json.loads(archive.read("data.json"))
+    assert data["profile"]["username"] == "student"
+
+    page.get_by_label("Your password").fill("not-it")
+    page.get_by_role("button", name="Delete my account for good").click()
+    expect(page.get_by_text("That is not your password")).to_be_visible()
+    page.get_by_label("Your password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Delete my account for good").click()
+    expect(page.get_by_role("status")).to_contain_text("Your account and your data")
+    log_in_with_form(page, "student", TEST_PASSWORD)
+    expect(page.get_by_role("alert")).to_be_visible()  # the login is refused

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from accounts.factories import TEST_PASSWORD, UserFactory
 from accounts.roles import make_approver
+from accounts.testing import give_authenticator
 from interviews.factories import (
     InterviewCourseFactory,
     InterviewRequestFactory,
@@ -18,6 +19,7 @@ from interviews.models import RequestStatus
 from payments.factories import PaymentFactory
 from payments.models import Payment, PaymentStatus
 from tests.e2e import steps
+from tests.e2e.browser import log_in_with_form
 
 pytestmark = pytest.mark.e2e
 
@@ -58,6 +60,8 @@ def test_an_approver_works_through_what_waits(page, asha, course):
     page.get_by_label("Username:").fill("asha")
     page.get_by_label("Password:").fill(TEST_PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    # The first login of an approver sets up the second factor (issue 12).
+    assert len(steps.enrol_authenticator(page)) == 10
     expect(page.get_by_role("table", name="What waits")).to_be_visible()
     assert steps.waiting_count(page, "Payments to verify") == 3
     assert steps.waiting_count(page, "Interview requests to schedule") == 1
@@ -142,3 +146,11 @@ def test_a_student_cannot_open_the_console(page_as, student):
     response = page.goto("/admin/")
     assert response.status == 403
     expect(page.get_by_role("heading", level=1)).to_contain_text("do not have access")
+
+
+def test_an_enrolled_approver_types_the_code_after_the_password(page, asha):
+    device = give_authenticator(asha)
+    log_in_with_form(page, "asha", TEST_PASSWORD)
+    steps.enter_authenticator_code(page, device)
+    page.goto("/admin/")
+    expect(page.get_by_role("table", name="What waits")).to_be_visible()

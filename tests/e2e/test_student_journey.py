@@ -2,6 +2,7 @@
 
 import re
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from django.core import mail
@@ -72,6 +73,15 @@ def test_a_student_pays_schedules_records_and_gets_reviewed(
     page.get_by_label("Password confirmation").fill("pass-phrase-4242")
     page.get_by_role("button", name="Create account").click()
     expect(page.get_by_role("heading", name="Interview courses")).to_be_visible()
+    course_card = steps.card(page, "HR Round")
+    expect(course_card).to_contain_text("Verify your email")
+
+    # Verify the email from the link in the welcome email.
+    link = re.search(r"https?://\S+/accounts/verify/\S+/", mail.outbox[-1].body)
+    page.goto(urlsplit(link.group(0)).path)
+    page.get_by_role("button", name="Verify my email").click()
+    expect(page.get_by_role("status")).to_contain_text("is verified")
+    page.get_by_role("link", name="Courses").click()
     course_card = steps.card(page, "HR Round")
     expect(course_card).to_contain_text("Pay ₹200")
     course_card.get_by_role("link", name="Pay & Schedule").click()
@@ -148,7 +158,12 @@ def test_a_student_pays_schedules_records_and_gets_reviewed(
     assert interview.answers.filter(rating=5).count() == 1
     assert Payment.objects.get(pk=payment.pk).status == PaymentStatus.COMPLETED
     to_student = [m.subject for m in mail.outbox if m.to == ["meera@example.com"]]
-    expected = [r"^Payment \w+ verified", r"interview is scheduled for", r"^Feedback"]
+    expected = [
+        r"^Verify your email",
+        r"^Payment \w+ verified",
+        r"interview is scheduled for",
+        r"^Feedback",
+    ]
     assert len(to_student) == len(expected), to_student
     for subject, pattern in zip(to_student, expected, strict=True):
         assert re.search(pattern, subject), to_student

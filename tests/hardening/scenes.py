@@ -15,6 +15,12 @@ def session_for(user):
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    if user.is_staff or user.is_superuser:  # staff pass a second factor first
+        from django_otp import DEVICE_ID_SESSION_KEY
+
+        from accounts.testing import give_authenticator
+
+        session[DEVICE_ID_SESSION_KEY] = give_authenticator(user).persistent_id
     session.create()
     return session.session_key
 
