@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from accounts.roles import APPROVER_PERMISSIONS, APPROVERS_GROUP, is_approver
+from accounts.testing import log_in_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -122,7 +123,7 @@ def test_staff_granted_the_permissions_directly_see_proofs_and_recordings(
 ):
     assert not direct_approver.groups.exists()
     assert is_approver(direct_approver)
-    client.force_login(direct_approver)
+    log_in_verified(client, direct_approver)
 
     for url in files.values():
         response = client.get(url)
@@ -134,7 +135,7 @@ def test_staff_without_the_approve_permission_see_no_proof_or_recording(
     client, staff_without_permission, files
 ):
     assert not is_approver(staff_without_permission)
-    client.force_login(staff_without_permission)
+    log_in_verified(client, staff_without_permission)
 
     for url in files.values():
         assert client.get(url).status_code == 404, url
@@ -143,9 +144,9 @@ def test_staff_without_the_approve_permission_see_no_proof_or_recording(
 def test_the_dashboard_shows_the_waiting_work_to_a_direct_approver(
     client, direct_approver, staff_without_permission
 ):
-    client.force_login(direct_approver)
+    log_in_verified(client, direct_approver)
     assert "Payments to verify" in client.get("/admin/").content.decode()
-    client.force_login(staff_without_permission)
+    log_in_verified(client, staff_without_permission)
     assert "Payments to verify" not in client.get("/admin/").content.decode()
 
 

@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from accounts.factories import TEST_PASSWORD
+from accounts.testing import log_in_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -203,7 +204,7 @@ CHANGE = {
 )
 def test_wrong_old_passwords_are_throttled(client, student, approver, url_name, login):
     user = {"student": student, "approver": approver}[login]
-    client.force_login(user)
+    log_in_verified(client, user)
     url = reverse(url_name)
     for _ in range(5):
         response = client.post(url, {"old_password": "wrong", **CHANGE})

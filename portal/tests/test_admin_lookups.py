@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.testing import log_in_verified
 from interviews.factories import InterviewCourseFactory, InterviewRequestFactory
 from payments.factories import CompletedPaymentFactory, PaymentFactory
 from portal.admin_filters import ListedLookupsOnlyMixin
@@ -39,7 +40,7 @@ def test_a_lookup_outside_the_filters_is_a_400_page(
     client, superuser, changelist, lookup, value
 ):
     PaymentFactory()
-    client.force_login(superuser)
+    log_in_verified(client, superuser)
 
     response = client.get(reverse(changelist), {lookup: value})
 
@@ -128,7 +129,7 @@ def test_the_request_date_filters_and_dashboard_links_still_work(approver_client
 
 
 def test_the_user_filters_still_work(client, superuser):
-    client.force_login(superuser)
+    log_in_verified(client, superuser)
     url = reverse("admin:accounts_user_changelist")
     for query in [{"is_staff__exact": "1"}, {"groups__id__exact": "1"}, {"q": "root"}]:
         assert client.get(url, query).status_code == 200
