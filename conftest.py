@@ -55,3 +55,15 @@ def student_client(client, student):
 def approver_client(client, approver):
     client.force_login(approver)
     return client
+
+
+# ---- Task queue (issue 13) ----
+@pytest.fixture
+def immediate_tasks():
+    """Run each task as it is enqueued, in the test's thread and transaction
+    (huey's immediate mode). Tests of the queue itself use the real one."""
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = True
+    yield HUEY
+    HUEY.immediate = False

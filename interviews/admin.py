@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
+from interviews import services
 from interviews.forms import RejectForm, ScheduleForm
 from interviews.models import (
     InterviewCourse,
@@ -220,7 +221,9 @@ class InterviewRequestAdmin(admin.ModelAdmin):
                 interview.preferred_at, interview.course.duration, exclude=interview
             ):
                 counts["overlapping another interview"] += 1
-            elif interview.schedule(request.user, interview.preferred_at):
+            elif services.schedule_interview(
+                interview, request.user, interview.preferred_at
+            ):
                 counts["approved"] += 1
             else:
                 counts["already decided"] += 1
@@ -280,14 +283,17 @@ class InterviewRequestAdmin(admin.ModelAdmin):
                 )
                 return redirect(request.path), {}
             if "_schedule" in data and schedule_form.is_valid():
-                won = interview.schedule(
+                won = services.schedule_interview(
+                    interview,
                     request.user,
                     schedule_form.cleaned_data["scheduled_at"],
                     schedule_form.cleaned_data["message"],
                 )
                 return self._after_decision(request, interview, won, "scheduled"), {}
             if "_reject" in data and reject_form.is_valid():
-                won = interview.reject(request.user, reject_form.cleaned_data["reason"])
+                won = services.reject_interview(
+                    interview, request.user, reject_form.cleaned_data["reason"]
+                )
                 return self._after_decision(request, interview, won, "rejected"), {}
         return None, {"schedule_form": schedule_form, "reject_form": reject_form}
 

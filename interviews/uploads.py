@@ -2,15 +2,13 @@
 privately, and recorded as an Answer only when everything succeeded."""
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.db import IntegrityError, transaction
 from django.http import UnreadablePostError
 from django.utils import timezone
 
-from accounts.roles import APPROVERS_GROUP
+from interviews import notifications
 from interviews.models import Answer, RequestStatus
-from portal.emails import send_on_commit
 from portal.storage import private_storage, unguessable_name
 
 CHUNK_SIZE = 64 * 1024
@@ -165,14 +163,8 @@ def store_answer(interview, question, upload, duration_seconds=None):
 def finish_interview(interview):
     """Complete the interview if every question is answered, and tell the
     approvers once (only the call that made the change sends the email)."""
-    if not interview.complete():
-        return False
-    approvers = get_user_model().objects.filter(
-        is_active=True, groups__name=APPROVERS_GROUP
-    )
-    send_on_commit(
-        "interview_completed",
-        {"interview": interview, "student": interview.student},
-        sorted({user.email for user in approvers if user.email}),
-    )
+    with transaction.atomic():
+        if not interview.complete():
+            return False
+        notifications.send_completed(interview)
     return True

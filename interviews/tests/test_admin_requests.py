@@ -11,7 +11,7 @@ from interviews.factories import InterviewCourseFactory, InterviewRequestFactory
 from interviews.models import InterviewRequest, RequestEvent, RequestStatus
 from interviews.scheduling import site_datetime
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks")]
 CHANGELIST = reverse("admin:interviews_interviewrequest_changelist")
 
 
