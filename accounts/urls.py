@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from accounts import views
-from accounts.forms import LoginForm
+from accounts.forms import LoginForm, QueuedPasswordResetForm
 from portal.ratelimit import ratelimit
 
 
@@ -20,6 +20,7 @@ password_reset = ratelimit(
 )(
     auth_views.PasswordResetView.as_view(
         template_name="accounts/password_reset.html",
+        form_class=QueuedPasswordResetForm,
         email_template_name="emails/password_reset_body.txt",
         html_email_template_name="emails/password_reset_body.html",
         subject_template_name="emails/password_reset_subject.txt",
