@@ -356,3 +356,5 @@ EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=7)
 EMAIL_RETRY_BASE_SECONDS = env.float("EMAIL_RETRY_BASE_SECONDS", default=60)
 # A claimed email unsent this long (its worker was killed) is tried again.
 EMAIL_STUCK_AFTER_SECONDS = env.int("EMAIL_STUCK_AFTER_SECONDS", default=300)
+# The worker logs through our handler (run_huey adds its own only if none).
+LOGGING["loggers"]["huey"] = {"handlers": ["console"], "propagate": False}
