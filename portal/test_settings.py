@@ -25,7 +25,7 @@ from portal.settings import *  # noqa: E402,F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # ---- Task queue (issue 13) ----
-# Worker subprocess tests send to a real local SMTP server (portal/tests/queue_helpers.py).
+# Worker subprocess tests send to a real SMTP server (portal/tests/queue_helpers.py).
 if os.environ.get("PORTAL_TEST_EMAIL_URL"):
     vars().update(env.email_url_config(os.environ["PORTAL_TEST_EMAIL_URL"]))  # noqa: F405
 STORAGES["staticfiles"] = {  # noqa: F405
