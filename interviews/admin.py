@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from interviews import services
+from interviews import notifications, services
 from interviews.forms import RejectForm, ScheduleForm
 from interviews.models import (
     InterviewCourse,
@@ -22,6 +22,7 @@ from interviews.models import (
     RequestStatus,
 )
 from interviews.scheduling import overlapping_interviews
+from portal.admin_emails import sent_emails_table
 from portal.admin_filters import StatusQueueFilter
 from portal.dates import site_time
 
@@ -157,10 +158,15 @@ class InterviewRequestAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        ("Emails", {"fields": ["emails_sent"]}),
     ]
     # Everything on the page is read-only: decisions go through the forms above
     # the fields (change_view), never through editing a field.
     readonly_fields = flatten_fieldsets(fieldsets)
+
+    @admin.display(description="Emails sent")
+    def emails_sent(self, interview):
+        return sent_emails_table(notifications.email_key_prefix(interview))
 
     def has_add_permission(self, request):
         return False  # students create requests; the console decides them
