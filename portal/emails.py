@@ -104,8 +104,9 @@ def deliver(email_id):
     mine = SentEmail.objects.filter(pk=email_id, status=EmailStatus.SENDING)
     try:
         message = _load(email.message)
+        # Django's default EMAIL_TIMEOUT is None (wait forever): never here.
         message.connection = get_connection(
-            timeout=getattr(settings, "EMAIL_TIMEOUT", 10)
+            timeout=getattr(settings, "EMAIL_TIMEOUT", None) or 10
         )
         message.send()
     except Exception as exc:  # refused, timed out, unreachable: all retried

@@ -1,6 +1,7 @@
 """portal/emails.py in process: the record, the claim, the backoff, giving up."""
 
 import logging
+import time
 from datetime import timedelta
 
 import pytest
@@ -125,3 +126,15 @@ def test_immediate_mode_delivers_to_the_outbox(student, immediate_tasks):
     email = _record(student)
     deliver_email(email.pk)
     assert len(mail.outbox) == 1
+
+
+def test_a_hung_mail_server_times_out_and_is_retried(student, smtp, settings):
+    settings.EMAIL_TIMEOUT = 0.5
+    smtp.stall = 3
+    email = _record(student)
+    started = time.monotonic()
+    assert emails.deliver(email.pk) == settings.EMAIL_RETRY_BASE_SECONDS
+    assert time.monotonic() - started < 2.5
+    email.refresh_from_db()
+    assert email.status == EmailStatus.PENDING
+    assert "timed out" in email.last_error.lower() or "Timeout" in email.last_error
