@@ -47,19 +47,25 @@ def send_on_commit(name, context, to, attachments=(), key=None):
     its delivery once the transaction commits. `key` names the email uniquely
     (e.g. "payment:<public_id>:approved"): a second call with the same key adds
     nothing. Returns the SentEmail, or None when there is nobody to send to."""
-    from accounts.models import SentEmail
-
     recipients = [address for address in to if address]
     if not recipients:
         return None
     message = render_email(name, context, recipients, attachments)
+    return queue_message(message, name, key)
+
+
+def queue_message(message, name, key=None):
+    """Record an already built EmailMessage and enqueue it on commit, for email
+    built elsewhere (e.g. a library's adapter): nothing is sent in the request."""
+    from accounts.models import SentEmail
+
     key = key or f"{name}:{uuid.uuid4().hex}"
     try:
         with transaction.atomic():
             email = SentEmail.objects.create(
                 key=key,
                 template=name,
-                to=", ".join(recipients),
+                to=", ".join(message.to),
                 message=_dump(message),
                 next_attempt_at=timezone.now(),
             )
@@ -154,7 +160,10 @@ def emails_about(prefix):
 
 
 def _dump(message):
-    alternatives = [[content, mimetype] for content, mimetype in message.alternatives]
+    alternatives = [
+        [content, mimetype]
+        for content, mimetype in getattr(message, "alternatives", [])
+    ]
     attachments = []
     for filename, content, mimetype in message.attachments:
         if isinstance(content, bytes):

@@ -138,3 +138,16 @@ def test_a_hung_mail_server_times_out_and_is_retried(student, smtp, settings):
     email.refresh_from_db()
     assert email.status == EmailStatus.PENDING
     assert "timed out" in email.last_error.lower() or "Timeout" in email.last_error
+
+
+def test_a_message_built_elsewhere_is_queued_whole(student):
+    from django.core.mail import EmailMessage
+
+    message = EmailMessage("Hi", "Body", to=[student.email], headers={"X-A": "1"})
+    message.attach("a.bin", b"\x00\x01binary", "application/octet-stream")
+    email = emails.queue_message(message, "library_email")
+    emails.deliver(email.pk)
+    (sent,) = mail.outbox
+    assert (sent.subject, sent.body, sent.to) == ("Hi", "Body", [student.email])
+    assert sent.extra_headers == {"X-A": "1"}
+    assert sent.attachments[0][1] == b"\x00\x01binary"
