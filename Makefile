@@ -27,7 +27,8 @@ run: $(STAMP) .env
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py seed_demo --allow-demo-passwords
 	@echo "Serving on http://127.0.0.1:$(PORT)  (student1/student123, admin1/admin123)"
-	PORT=$(PORT) $(BIN)/gunicorn portal.wsgi:application -c gunicorn.conf.py
+	@echo "The site and its task worker run together (Procfile); Ctrl-C stops both."
+	$(BIN)/honcho start -f Procfile -p $(PORT)
 
 test: $(STAMP)
 	$(BIN)/pytest -q -m "not e2e"

@@ -66,3 +66,15 @@ def superuser_client(client, superuser):
 # ---- Redis for the tests that need it (issue 12, finding 13) ----
 # The `redis_cache` fixture; a missing Redis fails those tests when CI is set.
 pytest_plugins = ["portal.tests.redis"]
+
+
+# ---- Task queue (issue 13) ----
+@pytest.fixture
+def immediate_tasks():
+    """Run each task as it is enqueued, in the test's thread and transaction
+    (huey's immediate mode). Tests of the queue itself use the real one."""
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = True
+    yield HUEY
+    HUEY.immediate = False

@@ -4,7 +4,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 
 from accounts.forms import AdminLoginForm
-from accounts.models import User
+from accounts.models import EmailStatus, SentEmail, User
 from portal.admin_filters import ListedLookupsOnlyMixin
 
 
@@ -34,3 +34,51 @@ class GroupAdmin(ListedLookupsOnlyMixin, BaseGroupAdmin):
 
 # The approval console's login is throttled like the site's (accounts/throttle.py).
 admin.site.login_form = AdminLoginForm
+
+
+# ---- Sent emails (issue 13) ----
+@admin.register(SentEmail)
+class SentEmailAdmin(admin.ModelAdmin):
+    """What the site emailed, to whom, and what became of it. Read-only: the
+    worker writes these rows (portal/emails.py); a given-up email can be tried
+    again once the mail server is fixed."""
+
+    list_display = ["key", "template", "to", "status", "attempts", "sent_at"]
+    list_filter = ["status", "template"]
+    search_fields = ["key", "to"]
+    date_hierarchy = "created_at"
+    fields = [
+        "key",
+        "template",
+        "to",
+        "status",
+        "attempts",
+        "created_at",
+        "next_attempt_at",
+        "claimed_at",
+        "sent_at",
+        "last_error",
+    ]
+    readonly_fields = fields
+    actions = ["try_again"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Try the given-up emails again", permissions=["change"])
+    def try_again(self, request, queryset):
+        from django.db import transaction
+        from django.utils import timezone
+
+        from portal.emails import enqueue_delivery
+
+        retried = 0
+        for pk in queryset.filter(status=EmailStatus.FAILED).values_list(
+            "pk", flat=True
+        ):
+            if SentEmail.objects.filter(pk=pk, status=EmailStatus.FAILED).update(
+                status=EmailStatus.PENDING, attempts=0, next_attempt_at=timezone.now()
+            ):
+                transaction.on_commit(lambda pk=pk: enqueue_delivery(pk))
+                retried += 1
+        self.message_user(request, f"{retried} email(s) queued to be sent again.")

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from accounts import two_factor_views, views
-from accounts.forms import LoginForm, PasswordResetForm
+from accounts.forms import LoginForm, QueuedPasswordResetForm
 from portal.ratelimit import ratelimit
 
 
@@ -19,8 +19,8 @@ password_reset = ratelimit(
     message="Too many reset links were asked for this email address.",
 )(
     auth_views.PasswordResetView.as_view(
-        form_class=PasswordResetForm,
         template_name="accounts/password_reset.html",
+        form_class=QueuedPasswordResetForm,
         email_template_name="emails/password_reset_body.txt",
         html_email_template_name="emails/password_reset_body.html",
         subject_template_name="emails/password_reset_subject.txt",

@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from accounts.roles import OwnDecisionRefused, refuse_own_decision
+from interviews import notifications, services
 from interviews.forms import RejectForm, ScheduleForm
 from interviews.models import (
     InterviewCourse,
@@ -22,6 +23,7 @@ from interviews.models import (
     RequestStatus,
 )
 from interviews.scheduling import overlapping_interviews
+from portal.admin_emails import sent_emails_table
 from portal.admin_filters import ListedLookupsOnlyMixin, StatusQueueFilter
 from portal.dates import site_time
 
@@ -157,10 +159,15 @@ class InterviewRequestAdmin(ListedLookupsOnlyMixin, admin.ModelAdmin):
                 ]
             },
         ),
+        ("Emails", {"fields": ["emails_sent"]}),
     ]
     # Everything on the page is read-only: decisions go through the forms above
     # the fields (change_view), never through editing a field.
     readonly_fields = flatten_fieldsets(fieldsets)
+
+    @admin.display(description="Emails sent")
+    def emails_sent(self, interview):
+        return sent_emails_table(notifications.email_key_prefix(interview))
 
     def has_add_permission(self, request):
         return False  # students create requests; the console decides them
@@ -234,7 +241,9 @@ class InterviewRequestAdmin(ListedLookupsOnlyMixin, admin.ModelAdmin):
 
     def _schedule_at_preferred_time(self, request, interview):
         try:
-            won = interview.schedule(request.user, interview.preferred_at)
+            won = services.schedule_interview(
+                interview, request.user, interview.preferred_at
+            )
         except OwnDecisionRefused:
             return "of your own (another approver decides those)"
         return "approved" if won else "already decided"
@@ -303,14 +312,17 @@ class InterviewRequestAdmin(ListedLookupsOnlyMixin, admin.ModelAdmin):
                 )
                 return redirect(request.path), {}
             if "_schedule" in data and schedule_form.is_valid():
-                won = interview.schedule(
+                won = services.schedule_interview(
+                    interview,
                     request.user,
                     schedule_form.cleaned_data["scheduled_at"],
                     schedule_form.cleaned_data["message"],
                 )
                 return self._after_decision(request, interview, won, "scheduled"), {}
             if "_reject" in data and reject_form.is_valid():
-                won = interview.reject(request.user, reject_form.cleaned_data["reason"])
+                won = services.reject_interview(
+                    interview, request.user, reject_form.cleaned_data["reason"]
+                )
                 return self._after_decision(request, interview, won, "rejected"), {}
         return None, {"schedule_form": schedule_form, "reject_form": reject_form}
 

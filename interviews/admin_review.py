@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from interviews import notifications, services
 from interviews.models import Answer, InterviewToReview, MissedInterview, RequestStatus
 from portal.admin_filters import ListedLookupsOnlyMixin, RefuseOwnDecisionsMixin
-from portal.emails import send_on_commit
 
 RATING_CHOICES = [("", "Not rated")] + [(n, f"{n} / 5") for n in range(1, 6)]
 
@@ -243,11 +243,7 @@ class InterviewToReviewAdmin(
             ]
         )
         if form.cleaned_data.get("email_feedback"):
-            send_on_commit(
-                "interview_feedback",
-                {"interview": obj, "student": obj.student},
-                [obj.student.email],
-            )
+            notifications.send_feedback(obj)
             self.message_user(request, f"The feedback was emailed to {obj.student}.")
 
 
@@ -310,8 +306,8 @@ class MissedInterviewAdmin(
         return super().render_change_form(request, context, *args, **kwargs)
 
     def save_model(self, request, obj, form, change):
-        won = obj.reopen(
-            request.user, form.cleaned_data["new_start"], form.cleaned_data["note"]
+        won = services.reopen_interview(
+            obj, request.user, form.cleaned_data["new_start"], form.cleaned_data["note"]
         )
         if won:
             self.message_user(

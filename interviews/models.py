@@ -255,8 +255,8 @@ class InterviewRequest(models.Model):
     # ---- Scheduling: approvers decide, students cancel (issue 4) ----
 
     def schedule(self, by, at, message=""):
-        """Approve a pending request for the time `at` and email the student an
-        invite. Returns whether this call made the decision."""
+        """Approve a pending request for the time `at`. Returns whether this
+        call made the decision (interviews/services.py then emails the invite)."""
         refuse_own_decision(by, self.student, "interview request")
         won = self._transition(
             [RequestStatus.PENDING],
@@ -268,10 +268,6 @@ class InterviewRequest(models.Model):
             decided_at=timezone.now(),
             message_to_student=message.strip(),
         )
-        if won:
-            from interviews import notifications
-
-            notifications.send_scheduled(self)
         return won
 
     def reject(self, by, reason):
@@ -289,10 +285,6 @@ class InterviewRequest(models.Model):
             decided_by=by,
             decided_at=timezone.now(),
         )
-        if won:
-            from interviews import notifications
-
-            notifications.send_rejected(self)
         return won
 
     @property
@@ -326,10 +318,6 @@ class InterviewRequest(models.Model):
             note="Cancelled by the student.",
             cancelled_at=timezone.now(),
         )
-        if won:
-            from interviews import notifications
-
-            notifications.send_cancelled(self)
         return won
 
     # ---- The interview room: completion, missed interviews, reopening ----
@@ -377,27 +365,17 @@ class InterviewRequest(models.Model):
         )
 
     def reopen(self, by, at, note=""):
-        """Give a student who missed the interview a new window starting `at`,
-        and email them. Answers already uploaded are kept."""
+        """Give a student who missed the interview a new window starting `at`.
+        Answers already uploaded are kept."""
         refuse_own_decision(by, self.student, "interview")
-        from portal.emails import send_on_commit
-
-        with transaction.atomic():
-            won = self._transition(
-                [RequestStatus.MISSED],
-                RequestStatus.SCHEDULED,
-                by=by,
-                note=note or "Reopened with a new time.",
-                scheduled_at=at,
-                reminder_sent_at=None,
-            )
-            if won:
-                send_on_commit(
-                    "interview_reopened",
-                    {"interview": self, "student": self.student},
-                    [self.student.email],
-                )
-        return won
+        return self._transition(
+            [RequestStatus.MISSED],
+            RequestStatus.SCHEDULED,
+            by=by,
+            note=note or "Reopened with a new time.",
+            scheduled_at=at,
+            reminder_sent_at=None,
+        )
 
 
 class InterviewToReview(InterviewRequest):

@@ -1,11 +1,29 @@
-"""The scheduling emails. Each is called by the model transition that caused it,
-after the transition won; portal.emails sends only once the transaction commits."""
+"""Who is emailed about an interview, and with what. The only place that decides
+it: interviews/services.py (and the periodic tasks, the upload code and the
+review admin) call these after a transition won; portal.emails records the email
+and enqueues it once the transaction commits.
+
+Each email's key is "interview:<public_id>:<event>", with the scheduled time for
+events that can happen again after a reopen, so a retried task sends once and
+the admin finds every email about an interview by prefix.
+"""
 
 from django.conf import settings
 from django.urls import reverse
 
+from accounts.roles import approvers
 from interviews.ics import interview_invite
 from portal.emails import send_on_commit
+
+
+def email_key_prefix(interview):
+    """Every email about this interview has a key starting with this."""
+    return f"interview:{interview.public_id}:"
+
+
+def _key(interview, event, when=None):
+    suffix = f":{when:%Y%m%dT%H%M%S}" if when else ""
+    return f"{email_key_prefix(interview)}{event}{suffix}"
 
 
 def _context(interview):
@@ -20,22 +38,56 @@ def _context(interview):
     }
 
 
-def _send(name, interview, attachments=()):
-    send_on_commit(name, _context(interview), [interview.student.email], attachments)
+def _to_student(name, interview, key, attachments=()):
+    send_on_commit(
+        name, _context(interview), [interview.student.email], attachments, key=key
+    )
 
 
 def send_scheduled(interview):
     invite = ("interview.ics", interview_invite(interview), "text/calendar")
-    _send("interview_scheduled", interview, [invite])
+    _to_student(
+        "interview_scheduled", interview, _key(interview, "scheduled"), [invite]
+    )
 
 
 def send_rejected(interview):
-    _send("interview_rejected", interview)
+    _to_student("interview_rejected", interview, _key(interview, "rejected"))
 
 
 def send_cancelled(interview):
-    _send("interview_cancelled", interview)
+    _to_student("interview_cancelled", interview, _key(interview, "cancelled"))
 
 
 def send_reminder(interview):
-    _send("interview_reminder", interview)
+    key = _key(interview, "reminder", interview.scheduled_at)
+    _to_student("interview_reminder", interview, key)
+
+
+def send_reopened(interview):
+    key = _key(interview, "reopened", interview.scheduled_at)
+    send_on_commit(
+        "interview_reopened",
+        {"interview": interview, "student": interview.student},
+        [interview.student.email],
+        key=key,
+    )
+
+
+def send_completed(interview):
+    """Tell the approvers a recording waits for review."""
+    send_on_commit(
+        "interview_completed",
+        {"interview": interview, "student": interview.student},
+        sorted({user.email for user in approvers() if user.email}),
+        key=_key(interview, "completed"),
+    )
+
+
+def send_feedback(interview):
+    send_on_commit(
+        "interview_feedback",
+        {"interview": interview, "student": interview.student},
+        [interview.student.email],
+        key=_key(interview, "feedback", interview.reviewed_at),
+    )

@@ -7,9 +7,8 @@ from django.db import IntegrityError, transaction
 from django.http import UnreadablePostError
 from django.utils import timezone
 
-from accounts.roles import approvers
+from interviews import notifications
 from interviews.models import Answer, RequestStatus
-from portal.emails import send_on_commit
 from portal.storage import private_storage, unguessable_name
 
 CHUNK_SIZE = 64 * 1024
@@ -164,11 +163,8 @@ def store_answer(interview, question, upload, duration_seconds=None):
 def finish_interview(interview):
     """Complete the interview if every question is answered, and tell the
     approvers once (only the call that made the change sends the email)."""
-    if not interview.complete():
-        return False
-    send_on_commit(
-        "interview_completed",
-        {"interview": interview, "student": interview.student},
-        sorted({user.email for user in approvers() if user.email}),
-    )
+    with transaction.atomic():
+        if not interview.complete():
+            return False
+        notifications.send_completed(interview)
     return True

@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from interviews import services
 from interviews.cards import card_states_for
 from interviews.forms import InterviewRequestForm
 from interviews.models import (
@@ -144,7 +145,7 @@ def _get_request_for_user(request, public_id):
 @require_POST
 def cancel(request, public_id):
     interview = _get_request_for_user(request, public_id)
-    if interview.cancel(by=request.user):
+    if services.cancel_interview(interview, by=request.user):
         messages.success(
             request,
             f"Your {interview.course.title} interview is cancelled. Your payment "

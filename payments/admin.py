@@ -17,8 +17,9 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
 from accounts.roles import OwnDecisionRefused, refuse_own_decision
-from payments import services
+from payments import notifications, services
 from payments.models import Payment, PaymentEvent, PaymentStatus
+from portal.admin_emails import sent_emails_table
 from portal.admin_filters import ListedLookupsOnlyMixin, StatusQueueFilter
 from portal.dates import site_time
 
@@ -178,10 +179,15 @@ class PaymentAdmin(ListedLookupsOnlyMixin, admin.ModelAdmin):
                 ]
             },
         ),
+        ("Emails", {"fields": ["emails_sent"]}),
     ]
     # Everything on the page is read-only: decisions go through the Approve and
     # Reject buttons (approve_view, reject_view), never through editing a field.
     readonly_fields = flatten_fieldsets(fieldsets)
+
+    @admin.display(description="Emails sent")
+    def emails_sent(self, payment):
+        return sent_emails_table(notifications.email_key_prefix(payment))
 
     # Queue ---------------------------------------------------------------
 

@@ -11,11 +11,10 @@ import segno
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils.safestring import mark_safe
 
+from payments import notifications
 from payments.models import Payment, PaymentStatus
-from portal.emails import send_on_commit
 from portal.storage import private_storage, unguessable_name
 
 
@@ -164,32 +163,19 @@ def duplicate_proofs(payment):
     )
 
 
-def _email_context(payment):
-    return {
-        "payment": payment,
-        "student": payment.student,
-        "course": payment.course,
-        "payment_url": settings.SITE_URL
-        + reverse("payments:payment", args=[payment.public_id]),
-        "dashboard_url": settings.SITE_URL + reverse("dashboard"),
-    }
-
-
 def approve_payment(payment, by, remarks=""):
-    """Approve through the model's one transition; email the student if it won."""
-    won = payment.approve(by, remarks)
-    if won:
-        send_on_commit(
-            "payment_approved", _email_context(payment), [payment.student.email]
-        )
+    """Approve through the model's one transition; tell the student if it won."""
+    with transaction.atomic():  # the decision and its email record, together
+        won = payment.approve(by, remarks)
+        if won:
+            notifications.send_approved(payment)
     return won
 
 
 def reject_payment(payment, by, remarks):
-    """Reject through the model's one transition; email the student if it won."""
-    won = payment.reject(by, remarks)
-    if won:
-        send_on_commit(
-            "payment_rejected", _email_context(payment), [payment.student.email]
-        )
+    """Reject through the model's one transition; tell the student if it won."""
+    with transaction.atomic():  # the decision and its email record, together
+        won = payment.reject(by, remarks)
+        if won:
+            notifications.send_rejected(payment)
     return won

@@ -402,3 +402,60 @@ RATELIMIT_DELETE_ACCOUNT = env.str("RATELIMIT_DELETE_ACCOUNT", default="5/h")
 for _name in ["RATELIMIT_DATA_EXPORT", "RATELIMIT_DELETE_ACCOUNT"]:
     if not re.fullmatch(r"\s*[1-9]\d*\s*/\s*\d*\s*[smhd]\s*", globals()[_name]):
         raise ImproperlyConfigured(f"{_name} must be a rate like 10/h or 5/15m.")
+
+# ---- Task queue (issue 13) ----
+# Huey (huey.contrib.djhuey). Embedded default: SqliteHuey on a file next to the
+# SQLite database, so `make run` needs no other server. TASK_QUEUE_URL (or
+# REDIS_URL) redis://... shares one queue between machines and workers.
+INSTALLED_APPS += ["huey.contrib.djhuey", "portal"]  # portal: portal/tasks.py
+TASK_QUEUE_URL = env.str(
+    "TASK_QUEUE_URL",
+    default=REDIS_URL or f"sqlite:///{BASE_DIR / 'tasks.sqlite3'}",
+)
+TASK_WORKERS = env.int("TASK_WORKERS", default=2)
+TASK_WORKER_TYPE = env.str("TASK_WORKER_TYPE", default="thread")
+if TASK_WORKER_TYPE not in ("thread", "process"):
+    raise ImproperlyConfigured("TASK_WORKER_TYPE must be thread or process.")
+# /health says "degraded" when the oldest waiting task is older than this.
+TASK_QUEUE_MAX_AGE_SECONDS = env.int("TASK_QUEUE_MAX_AGE_SECONDS", default=300)
+if TASK_QUEUE_URL.startswith(("redis://", "rediss://", "unix://")):
+    # A hung Redis must not hang the request that enqueues (portal/queue.py).
+    _huey_class, _huey_connection = (
+        "portal.queue.RedisQueue",
+        {
+            "redis_url": TASK_QUEUE_URL,
+            "socket_timeout": env.float("TASK_QUEUE_TIMEOUT", default=5),
+        },
+    )
+elif TASK_QUEUE_URL.startswith("sqlite:///"):
+    _huey_class, _huey_connection = (
+        "portal.queue.SqliteQueue",
+        {
+            "filename": TASK_QUEUE_URL.removeprefix("sqlite:///"),
+        },
+    )
+else:
+    raise ImproperlyConfigured("TASK_QUEUE_URL must be sqlite:///path or redis://.")
+HUEY = {
+    "huey_class": _huey_class,
+    "name": env.str("TASK_QUEUE_NAME", default="portal"),
+    "immediate": False,
+    "results": False,  # tasks tell by their effects (rows, emails), not results
+    "utc": True,
+    "connection": _huey_connection,
+    "consumer": {
+        "workers": TASK_WORKERS,
+        "worker_type": TASK_WORKER_TYPE,
+        # SIGTERM (honcho, systemd, docker stop) finishes the tasks in hand.
+        "graceful_signal": "TERM",
+        "periodic": True,
+        "check_worker_health": True,
+    },
+}
+# Email delivery (portal/emails.py): tries with exponential backoff, then gives up.
+EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=7)
+EMAIL_RETRY_BASE_SECONDS = env.float("EMAIL_RETRY_BASE_SECONDS", default=60)
+# A claimed email unsent this long (its worker was killed) is tried again.
+EMAIL_STUCK_AFTER_SECONDS = env.int("EMAIL_STUCK_AFTER_SECONDS", default=300)
+# The worker logs through our handler (run_huey adds its own only if none).
+LOGGING["loggers"]["huey"] = {"handlers": ["console"], "propagate": False}

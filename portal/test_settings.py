@@ -17,11 +17,21 @@ os.environ.setdefault("SESSION_COOKIE_SECURE", "False")
 os.environ.setdefault("CSRF_COOKIE_SECURE", "False")
 os.environ.setdefault("SECURE_HSTS_SECONDS", "0")
 os.environ["MEDIA_ROOT"] = tempfile.mkdtemp(prefix="portal-test-media-")
+# ---- Task queue (issue 13) ----
+# A real SqliteHuey file, not immediate mode: tests that want a task run at once
+# ask for the `immediate_tasks` fixture; worker tests run `manage.py run_huey`
+# against the same file (inherited through the environment) and a file database.
+_test_dir = tempfile.mkdtemp(prefix="portal-test-")
+os.environ.setdefault("TASK_QUEUE_URL", f"sqlite:///{_test_dir}/tasks.sqlite3")
 
 from portal.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# ---- Task queue (issue 13) ----
+# Worker subprocess tests send to a real SMTP server (portal/tests/queue_helpers.py).
+if os.environ.get("PORTAL_TEST_EMAIL_URL"):
+    vars().update(env.email_url_config(os.environ["PORTAL_TEST_EMAIL_URL"]))  # noqa: F405
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
@@ -40,3 +50,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": os.path.join(_folder, "test.sqlite3")
     }
+# ---- Task queue (issue 13) ----
+# A file, not memory, so a worker subprocess sees the test database.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"].setdefault("TEST", {})  # noqa: F405
+    DATABASES["default"]["TEST"].setdefault(  # noqa: F405
+        "NAME", os.path.join(_test_dir, "test.sqlite3")
+    )

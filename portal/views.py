@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from portal.queue import queue_stats
+
 logger = logging.getLogger(__name__)
 STARTED_AT = time.monotonic()
 
@@ -31,14 +33,33 @@ def health(request):
         database["status"] = "unavailable"
         database["error"] = type(exc).__name__
         healthy = False
+    queue = _queue_health()
+    if not healthy:
+        status = "unavailable"
+    elif queue["status"] != "ok":
+        status = "degraded"  # pages work; emails and reminders wait
+    else:
+        status = "ok"
     body = {
-        "status": "ok" if healthy else "unavailable",
+        "status": status,
         "timestamp": timezone.now().isoformat(),
         "uptime_seconds": round(time.monotonic() - STARTED_AT, 1),
         "database": database,
+        "queue": queue,
         "version": settings.VERSION,
     }
     return JsonResponse(body, status=200 if healthy else 503)
+
+
+def _queue_health():
+    queue = queue_stats()
+    if not queue["reachable"]:
+        queue["status"] = "unreachable"
+    elif (queue["oldest_age_seconds"] or 0) > settings.TASK_QUEUE_MAX_AGE_SECONDS:
+        queue["status"] = "backlog"
+    else:
+        queue["status"] = "ok"
+    return queue
 
 
 @require_GET

@@ -4,11 +4,16 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks")]
 
 
-def test_it_emails_a_working_reset_link(client, student):
-    response = client.post(reverse("accounts:password_reset"), {"email": student.email})
+def test_it_emails_a_working_reset_link(
+    client, student, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("accounts:password_reset"), {"email": student.email}
+        )
     assert response["Location"] == reverse("accounts:password_reset_done")
     assert len(mail.outbox) == 1
     message = mail.outbox[0]

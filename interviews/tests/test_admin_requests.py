@@ -11,7 +11,7 @@ from interviews.factories import InterviewCourseFactory, InterviewRequestFactory
 from interviews.models import InterviewRequest, RequestEvent, RequestStatus
 from interviews.scheduling import site_datetime
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks")]
 CHANGELIST = reverse("admin:interviews_interviewrequest_changelist")
 
 
@@ -282,7 +282,7 @@ def test_two_approvers_deciding_at_once_exactly_one_wins(approver, superuser):
 def test_reminders_run_concurrently_send_once():
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL")
-    from interviews.management.commands.send_reminders import send_due_reminders
+    from interviews.housekeeping import send_due_reminders
 
     for _ in range(4):
         InterviewRequestFactory(

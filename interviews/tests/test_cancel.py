@@ -8,7 +8,7 @@ from django.utils import timezone
 from interviews.factories import InterviewRequestFactory
 from interviews.models import InterviewRequest, RequestEvent, RequestStatus
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks")]
 
 
 def _cancel(client, interview):

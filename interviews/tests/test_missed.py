@@ -1,6 +1,7 @@
 from datetime import timedelta
 from io import StringIO
 
+import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
@@ -9,6 +10,9 @@ from django.utils import timezone
 from interviews.factories import AnswerFactory
 from interviews.models import InterviewRequest, RequestEvent, RequestStatus
 from interviews.tests.room_helpers import open_interview
+
+# Emails are delivered by a task: run each at once (issue 13).
+pytestmark = pytest.mark.usefixtures("immediate_tasks")
 
 
 def _closed_interview(student, answered=0, **kwargs):

@@ -9,7 +9,7 @@ from django.utils import timezone
 from interviews.factories import InterviewRequestFactory
 from interviews.models import RequestStatus
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks")]
 
 
 def _scheduled(hours_ahead, **kwargs):

@@ -12,6 +12,10 @@ from interviews.factories import AnswerFactory, InterviewQuestionFactory
 from interviews.models import InterviewToReview, RequestStatus, ReviewResult
 from interviews.tests.room_helpers import open_interview
 
+# Emails are delivered by a task: run each at once (issue 13).
+pytestmark = pytest.mark.usefixtures("immediate_tasks")
+
+
 CHANGELIST = reverse("admin:interviews_interviewtoreview_changelist")
 
 

@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+import pytest
 from django.core import mail
 from django.utils import timezone
 
@@ -9,6 +10,10 @@ from interviews.factories import (
     ScheduledRequestFactory,
 )
 from interviews.models import RequestEvent, RequestStatus
+from interviews.services import reopen_interview
+
+# Emails are delivered by a task: run each at once (issue 13).
+pytestmark = pytest.mark.usefixtures("immediate_tasks")
 
 
 def _interview_with_questions(student, count=2, **kwargs):
@@ -64,11 +69,11 @@ def test_reopen_schedules_a_new_window_and_emails_the_student(
     new_time = timezone.now() + timedelta(days=2)
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert interview.reopen(approver, new_time) is True
+        assert reopen_interview(interview, approver, new_time) is True
 
     interview.refresh_from_db()
     assert interview.status == RequestStatus.SCHEDULED
     assert interview.scheduled_at == new_time
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [student.email]
-    assert interview.reopen(approver, new_time) is False
+    assert reopen_interview(interview, approver, new_time) is False

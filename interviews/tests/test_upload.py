@@ -26,6 +26,9 @@ from interviews.tests.room_helpers import (
 )
 from interviews.uploads import UploadRefused, receive_recording, store_answer
 
+# Emails are delivered by a task: run each at once (issue 13).
+pytestmark = pytest.mark.usefixtures("immediate_tasks")
+
 
 @pytest.fixture(autouse=True)
 def upload_temp_dir(settings, tmp_path):

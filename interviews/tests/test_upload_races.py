@@ -19,6 +19,7 @@ from interviews.tests.room_helpers import (
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("immediate_tasks"),
     pytest.mark.skipif(
         "postgresql" not in settings.DATABASES["default"]["ENGINE"],
         reason="concurrency is tested on PostgreSQL",

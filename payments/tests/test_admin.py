@@ -13,7 +13,7 @@ from payments.admin import PaymentAdmin
 from payments.factories import CompletedPaymentFactory, PaymentFactory, png_bytes
 from payments.models import Payment, PaymentEvent, PaymentStatus
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks")]
 
 CHANGELIST = reverse("admin:payments_payment_changelist")
 

@@ -13,7 +13,11 @@ from payments.images import clean_payment_screenshot
 from payments.models import Payment, PaymentEvent, PaymentStatus
 from payments.tests.helpers import png_bytes, private_proof_files, upload
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("immediate_tasks"),
+]
 
 
 @pytest.fixture(autouse=True)

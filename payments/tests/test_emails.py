@@ -6,7 +6,7 @@ from interviews.factories import InterviewCourseFactory
 from payments.factories import PaymentFactory
 from payments.services import approve_payment, reject_payment
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks")]
 
 HOSTILE = '<script>alert("x")</script> & <b>bold</b>'
 

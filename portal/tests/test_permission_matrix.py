@@ -17,6 +17,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from accounts.models import SentEmail
 from accounts.roles import APPROVERS_GROUP
 from accounts.testing import log_in_verified
 from interviews.factories import AnswerFactory
@@ -175,6 +176,16 @@ EXPECTED = {
         delete=SUPERUSER_ONLY,
         object_url=STAFF_REDIRECT,  # then 403 on the change page
     ),
+    # The sent-email log (issue 13): superusers only, nothing to add.
+    **model_admin(
+        "accounts_sentemail",
+        changelist=SUPERUSER_ONLY,
+        change=(SUPERUSER_ONLY, admin(403, 302)),  # every field is read-only
+        history=SUPERUSER_ONLY,
+        add=admin(403, 403),
+        delete=SUPERUSER_ONLY,
+        object_url=STAFF_REDIRECT,
+    ),
     **model_admin(
         "auth_group",
         changelist=SUPERUSER_ONLY,
@@ -282,6 +293,7 @@ class Scene:
         self.answer = AnswerFactory(request=self.interview, question=first)
         self.group = Group.objects.get(name=APPROVERS_GROUP)
         self.student = student
+        self.email = SentEmail.objects.create(key="test:1", template="t", to="a@b.c")
 
     def kwargs_for(self, name, pattern, route):
         return {
@@ -318,6 +330,7 @@ class Scene:
                 "auth_group": self.group.pk,
                 "auth_user_password": self.student.pk,
                 "accounts_user": self.student.pk,
+                "accounts_sentemail": self.email.pk,
                 "payments_payment": self.payment.pk,
                 "payments_payment_approve": self.payment.pk,
                 "payments_payment_reject": self.payment.pk,

@@ -12,7 +12,8 @@ from accounts.factories import TEST_PASSWORD
 from interviews.factories import InterviewCourseFactory
 from tests.e2e.browser import log_in_with_form
 
-pytestmark = pytest.mark.e2e
+# Emails are delivered by a task: run each at once (issue 13).
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("immediate_tasks")]
 
 
 def test_a_new_student_signs_up_and_lands_on_the_course_list(page, db):

@@ -16,7 +16,8 @@ from interviews.models import InterviewRequest, RequestStatus
 from payments.models import Payment, PaymentStatus
 from tests.e2e import steps
 
-pytestmark = pytest.mark.e2e
+# Emails are delivered by a task: run each at once (issue 13).
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("immediate_tasks")]
 
 # The pages poll for news; a second keeps the test quick.
 POLL_SECONDS = 1

@@ -28,6 +28,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import models
 
+from interviews.housekeeping import stale_temporary_uploads
 from portal.storage import private_storage
 
 
@@ -96,11 +97,7 @@ class Command(BaseCommand):
                 orphans.append((name, path))
 
         temp_dir = Path(settings.FILE_UPLOAD_TEMP_DIR or tempfile.gettempdir())
-        stale = [
-            (path.name, path)
-            for path in sorted(temp_dir.glob("tmp*.upload*"))
-            if path.is_file() and path.stat().st_mtime < cutoff
-        ]
+        stale = [(path.name, path) for path in stale_temporary_uploads(min_age_minutes)]
 
         self.stdout.write(
             f"Checked {records} records in {len(fields)} file fields and "
