@@ -38,7 +38,7 @@ admin.site.login_form = AdminLoginForm
 
 # ---- Sent emails (issue 13) ----
 @admin.register(SentEmail)
-class SentEmailAdmin(admin.ModelAdmin):
+class SentEmailAdmin(ListedLookupsOnlyMixin, admin.ModelAdmin):
     """What the site emailed, to whom, and what became of it. Read-only: the
     worker writes these rows (portal/emails.py); a given-up email can be tried
     again once the mail server is fixed."""

@@ -7,7 +7,7 @@ from accounts.models import User
 from accounts.roles import APPROVER_PERMISSIONS, APPROVERS_GROUP, is_approver
 from accounts.testing import log_in_verified
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks")]
 
 
 def test_a_student_can_never_open_the_admin(student_client):

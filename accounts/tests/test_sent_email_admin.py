@@ -3,6 +3,7 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts.models import EmailStatus, SentEmail
+from accounts.testing import log_in_verified
 from portal.emails import send_on_commit
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks")]
@@ -20,7 +21,7 @@ def test_a_superuser_sends_a_given_up_email_again(
     SentEmail.objects.filter(pk=email.pk).update(
         status=EmailStatus.FAILED, attempts=7, last_error="SMTPServerDisconnected"
     )
-    client.force_login(superuser)
+    log_in_verified(client, superuser)
     listing = client.get(reverse("admin:accounts_sentemail_changelist"))
     assert "test:given-up" in listing.content.decode()
     with django_capture_on_commit_callbacks(execute=True):

@@ -11,7 +11,7 @@ from accounts.notifications import verification_url as _url
 from interviews.factories import InterviewCourseFactory
 from payments.models import Payment
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks")]
 
 SIGNUP = {
     "username": "newstudent",

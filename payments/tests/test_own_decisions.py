@@ -9,7 +9,7 @@ from accounts.roles import OwnDecisionRefused
 from payments.factories import PaymentFactory
 from payments.models import Payment, PaymentEvent, PaymentStatus
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks")]
 
 CHANGELIST = reverse("admin:payments_payment_changelist")
 REFUSED = "You cannot decide on your own payment: another approver must do it."
