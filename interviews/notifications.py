@@ -2,8 +2,10 @@
 after the transition won; portal.emails sends only once the transaction commits."""
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+from accounts.roles import APPROVERS_GROUP
 from interviews.ics import interview_invite
 from portal.emails import send_on_commit
 
@@ -39,3 +41,15 @@ def send_cancelled(interview):
 
 def send_reminder(interview):
     _send("interview_reminder", interview)
+
+
+def send_completed(interview):
+    """Every answer is in: the approvers are told there is an interview to review."""
+    approvers = get_user_model().objects.filter(
+        is_active=True, groups__name=APPROVERS_GROUP
+    )
+    send_on_commit(
+        "interview_completed",
+        {"interview": interview, "student": interview.student},
+        sorted({user.email for user in approvers if user.email}),
+    )

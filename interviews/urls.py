@@ -28,6 +28,22 @@ urlpatterns = [
         room_views.upload_answer,
         name="upload_answer",
     ),
+    # Resumable answers (issue 14)
+    path(
+        "interviews/<uuid:public_id>/answers/<uuid:question_id>/chunks/",
+        room_views.answer_chunk,
+        name="answer_chunk",
+    ),
+    path(
+        "interviews/<uuid:public_id>/answers/<uuid:question_id>/finish/",
+        room_views.finish_answer,
+        name="finish_answer",
+    ),
+    path(
+        "answers/<uuid:public_id>/poster/",
+        room_views.answer_poster,
+        name="answer_poster",
+    ),
     path(
         "answers/<uuid:public_id>/video/",
         room_views.answer_video,

@@ -5,7 +5,6 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from interviews.models import InterviewRequest, RequestStatus
-from interviews.uploads import finish_interview
 
 
 class Command(BaseCommand):
@@ -25,7 +24,7 @@ class Command(BaseCommand):
         for interview in candidates.iterator():
             if now < interview.room_closes_at:
                 continue
-            if finish_interview(interview):
+            if interview.finish():
                 completed += 1
             elif interview.mark_missed(now):
                 missed += 1
