@@ -595,7 +595,7 @@
         player.src = urlFor(root.dataset.videoUrlTemplate, mine.answerId) + "?take=" + mine.attempt;
         player.hidden = false;
       }
-      say("Answer saved. Play it back, then submit it" + (left > 0 ? " or retake it." : "."));
+      say("Play your answer back, then submit it" + (left > 0 ? " or retake it." : "."));
     });
   }
 
