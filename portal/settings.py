@@ -314,5 +314,8 @@ FFMPEG_BINARY = env.str("FFMPEG_BINARY", default="ffmpeg")
 FFPROBE_BINARY = env.str("FFPROBE_BINARY", default="ffprobe")
 
 # ---- provisional huey (replaced by the queue branch) ----
-HUEY = {"huey_class": "huey.MemoryHuey", "immediate": True}
+HUEY = {
+    "huey_class": "huey.MemoryHuey",
+    "immediate": env.bool("HUEY_IMMEDIATE", default=True),
+}
 INSTALLED_APPS += ["huey.contrib.djhuey"]
