@@ -46,6 +46,12 @@ print(json.dumps({"cookie": client.cookies[settings.SESSION_COOKIE_NAME].value,
 """
 
 
+STORED = """
+from interviews.models import Answer
+print(sum(a.size for a in Answer.objects.all()))
+"""
+
+
 def _env(folder):
     env = dict(os.environ)
     env.update(
@@ -115,10 +121,13 @@ def measure(tree, seconds, kbps, drop, port):
                     [{"name": scene["name"], "value": scene["cookie"], "url": base}]
                 )
                 page = context.new_page()
-                return _record(page, context, scene, seconds, kbps, drop)
+                result = _record(page, context, scene, seconds, kbps, drop)
+                browser.close()
         finally:
             server.terminate()
             server.wait(timeout=10)
+        stored = _manage(tree, env, "shell", "-c", STORED).strip().splitlines()
+        return {**result, "stored_answer_bytes": int(stored[-1])}
 
 
 def _record(page, context, scene, seconds, kbps, drop):

@@ -509,6 +509,7 @@ class Answer(models.Model):
     )
     comment = models.TextField(max_length=2000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The last chunk or state change: stale unfinished uploads are swept by it.
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -91,8 +91,10 @@ def receive_chunk(interview, question, attempt, offset, checksum, data, now=None
     now = now or timezone.now()
     with transaction.atomic():
         answer = (
+            # No ordering: Meta.ordering would join (and lock) the question.
             Answer.objects.select_for_update()
             .filter(request=interview, question=question)
+            .order_by("pk")
             .first()
         )
         if answer is None or attempt == answer.attempt + 1:
@@ -246,8 +248,10 @@ def finish_take(interview, question, attempt, total, duration_seconds=None):
         raise UploadRefused("This question is not part of your interview.", 404)
     with transaction.atomic():
         answer = (
+            # No ordering: Meta.ordering would join (and lock) the question.
             Answer.objects.select_for_update()
             .filter(request=interview, question=question)
+            .order_by("pk")
             .first()
         )
         if answer is None:

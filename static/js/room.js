@@ -639,7 +639,8 @@
       }).then(function (result) {
         if (mine !== take) return;
         var code = result.body.code;
-        if (result.status === 200 || code === "already_submitted") {
+        // A lost response, sent again: the server already has this answer.
+        if (result.status === 200 || code === "already_submitted" || code === "completed") {
           setReconnecting(false);
           current.answered = true;
           store.clear(current.public_id);
