@@ -271,6 +271,7 @@
       var delay = BACKOFF_MS[Math.min(this.failures, BACKOFF_MS.length - 1)];
       this.failures += 1;
       setReconnecting(true);
+      showProgress(this);
       this.retryTimer = setTimeout(function () {
         self.retryTimer = null;
         self.pump();
