@@ -11,7 +11,13 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from interviews import notifications, services
-from interviews.models import Answer, InterviewToReview, MissedInterview, RequestStatus
+from interviews.models import (
+    Answer,
+    AnswerState,
+    InterviewToReview,
+    MissedInterview,
+    RequestStatus,
+)
 from portal.admin_filters import ListedLookupsOnlyMixin, RefuseOwnDecisionsMixin
 
 RATING_CHOICES = [("", "Not rated")] + [(n, f"{n} / 5") for n in range(1, 6)]
@@ -75,17 +81,25 @@ class AnswerReviewInline(admin.StackedInline):
     @admin.display(description="Recording")
     def recording(self, answer):
         url = reverse("interviews:answer_video", args=[answer.public_id])
+        poster = (
+            reverse("interviews:answer_poster", args=[answer.public_id])
+            if answer.poster
+            else ""
+        )
         return format_html(
             '<video controls preload="metadata" class="review-video" src="{}" '
-            'width="480" height="360" style="max-width:100%;height:auto;'
-            'background:#111">Your browser cannot play this recording. '
-            '<a href="{}">Download it</a>.</video>',
+            'poster="{}" width="480" height="360" style="max-width:100%;'
+            'height:auto;background:#111">Your browser cannot play this '
+            'recording. <a href="{}">Download it</a>.</video>',
             url,
+            poster,
             url,
         )
 
     @admin.display(description="Duration")
     def duration(self, answer):
+        if answer.state == AnswerState.FAILED:
+            return f"unreadable recording ({answer.processing_error}): download it"
         if answer.duration_seconds is None:
             return "unknown"
         minutes, seconds = divmod(round(answer.duration_seconds), 60)

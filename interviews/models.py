@@ -323,7 +323,9 @@ class InterviewRequest(models.Model):
     # ---- The interview room: completion, missed interviews, reopening ----
 
     def unanswered_questions(self):
-        answered = Answer.objects.filter(request=self).values("question_id")
+        answered = Answer.objects.filter(SUBMITTED_ANSWER, request=self).values(
+            "question_id"
+        )
         return self.course.questions.exclude(pk__in=answered)
 
     def all_questions_answered(self):
@@ -349,6 +351,24 @@ class InterviewRequest(models.Model):
             if won:
                 self.payment.mark_consumed()
         return won
+
+    def finish(self):
+        """The student is done: complete the interview if every answer is
+        submitted. Returns whether this call made the change; the caller
+        (interviews.uploads.finish_interview) tells the approvers when it won."""
+        return self.complete()
+
+    def give_consent(self, now=None):
+        """The student accepts the recording terms, inside the window only. Not a
+        status change: a timestamp the first accept sets. Returns whether consent
+        is now given."""
+        now = now or timezone.now()
+        if self.consent_given_at is None and self.room_is_open(now):
+            InterviewRequest.objects.filter(
+                pk=self.pk, consent_given_at__isnull=True
+            ).update(consent_given_at=now)
+            self.refresh_from_db(fields=["consent_given_at"])
+        return self.consent_given_at is not None
 
     def mark_missed(self, now=None):
         """The room has closed with questions unanswered: a no-show."""
@@ -421,8 +441,28 @@ class RequestEvent(models.Model):
         return f"{self.from_status} -> {self.to_status}"
 
 
+class AnswerState(models.TextChoices):
+    # Chunks are arriving; the student has not submitted this take yet.
+    RECORDING = "recording", "Recording"
+    # Submitted whole; not yet remuxed (interviews/tasks.py).
+    UPLOADED = "uploaded", "Uploaded"
+    PROCESSED = "processed", "Processed"
+    # Submitted, but ffprobe cannot read it: flagged for the approver.
+    FAILED = "failed", "Failed"
+
+
+# An answer the student has submitted: it counts towards completing the interview.
+SUBMITTED_ANSWER = Q(
+    state__in=[AnswerState.UPLOADED, AnswerState.PROCESSED, AnswerState.FAILED]
+)
+
+
 class Answer(models.Model):
-    """One recorded answer to one question of an interview."""
+    """One recorded answer to one question of an interview.
+
+    The row exists from the first chunk of the first take (interviews/uploads.py);
+    a retake reuses it with the next `attempt` number and a new file.
+    """
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     request = models.ForeignKey(
@@ -435,6 +475,15 @@ class Answer(models.Model):
     content_type = models.CharField(max_length=40)
     size = models.PositiveBigIntegerField(default=0)
     duration_seconds = models.FloatField(null=True, blank=True)
+    # Rows made whole in one go (the single-request upload, fixtures, the demo)
+    # are uploaded; the chunked upload starts its rows as RECORDING.
+    state = models.CharField(
+        max_length=16, choices=AnswerState.choices, default=AnswerState.UPLOADED
+    )
+    attempt = models.PositiveSmallIntegerField(default=1)
+    bytes_received = models.PositiveBigIntegerField(default=0)
+    poster = models.FileField(storage=private_storage, max_length=200, blank=True)
+    processing_error = models.CharField(max_length=300, blank=True)
     rating = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
@@ -442,6 +491,8 @@ class Answer(models.Model):
     )
     comment = models.TextField(max_length=2000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The last chunk or state change: stale unfinished uploads are swept by it.
+    updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["question__order", "created_at"]
@@ -458,6 +509,7 @@ class Answer(models.Model):
 @receiver(post_delete, sender=Answer)
 def _delete_answer_file(sender, instance, **kwargs):
     delete_file_on_commit(instance.file)
+    delete_file_on_commit(instance.poster)
 
 
 def _load_catalogue(_ident):  # one catalogue: no identifier

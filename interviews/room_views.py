@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import is_approver
+from interviews import resumable
 from interviews.models import (
     Answer,
     InterviewQuestion,
@@ -18,6 +19,7 @@ from interviews.models import (
 from interviews.uploads import (
     UploadRefused,
     check_can_answer,
+    check_unanswered,
     finish_interview,
     parse_duration,
     receive_recording,
@@ -46,6 +48,25 @@ def _get_answer_for_user(request, public_id):
     return answer
 
 
+def _get_question(interview, question_id):
+    question = InterviewQuestion.objects.filter(
+        public_id=question_id, course_id=interview.course_id
+    ).first()
+    if question is None:
+        raise UploadRefused(
+            "This question is not part of your interview.", 404, code="not_found"
+        )
+    return question
+
+
+def _refused(refused):
+    return JsonResponse(refused.as_json(), status=refused.status)
+
+
+def _wants_json(request):
+    return request.accepts("application/json") and not request.accepts("text/html")
+
+
 def _room_phase(interview, now):
     if interview.status == RequestStatus.SCHEDULED:
         if now < interview.room_opens_at:
@@ -60,13 +81,10 @@ def _room_phase(interview, now):
 @login_required
 @require_GET
 def room(request, public_id):
+    """A pure read: completing or marking an interview missed happens in the
+    POSTs that submit answers and in close_missed_interviews."""
     interview = _get_interview_for_user(request, public_id)
     now = timezone.now()
-    # Catch up lazily: cron runs close_missed_interviews, but this page must not
-    # wait for it.
-    finishable = (RequestStatus.SCHEDULED, RequestStatus.MISSED)
-    if interview.status in finishable and not finish_interview(interview):
-        interview.mark_missed(now)
     return render(
         request,
         "interviews/room.html",
@@ -83,14 +101,9 @@ def room(request, public_id):
 @require_POST
 def consent(request, public_id):
     interview = _get_interview_for_user(request, public_id)
-    if interview.consent_given_at is None and interview.room_is_open():
-        # Not a status change: a timestamp the first accept sets.
-        InterviewRequest.objects.filter(
-            pk=interview.pk, consent_given_at__isnull=True
-        ).update(consent_given_at=timezone.now())
-    if request.accepts("application/json") and not request.accepts("text/html"):
-        interview.refresh_from_db(fields=["consent_given_at"])
-        return JsonResponse({"consent_given": interview.consent_given_at is not None})
+    given = interview.give_consent()
+    if _wants_json(request):
+        return JsonResponse({"consent_given": given})
     return redirect("interviews:room", public_id=interview.public_id)
 
 
@@ -99,18 +112,14 @@ def consent(request, public_id):
 @require_GET
 def room_state(request, public_id):
     interview = _get_interview_for_user(request, public_id)
-    answered = set(
-        Answer.objects.filter(request=interview)
-        .order_by()
-        .values_list("question_id", flat=True)
-    )
+    answers = resumable.question_states(interview)
     questions = [
         {
             "public_id": str(question.public_id),
             "text": question.text,
             "preparation_seconds": question.preparation_seconds,
             "max_answer_seconds": question.max_answer_seconds,
-            "answered": question.pk in answered,
+            **answers.get(question.pk, resumable.no_answer_state()),
         }
         for question in interview.course.questions.order_by("order", "id")
     ]
@@ -124,6 +133,7 @@ def room_state(request, public_id):
             "consent_given": interview.consent_given_at is not None,
             "retakes": settings.INTERVIEW_RETAKES,
             "max_bytes": settings.ANSWER_MAX_BYTES,
+            "chunk_max_bytes": settings.ANSWER_CHUNK_MAX_BYTES,
             "questions": questions,
         }
     )
@@ -139,21 +149,82 @@ def room_state(request, public_id):
     message="You have uploaded answers too many times in a short while.",
 )
 def upload_answer(request, public_id, question_id):
-    """The recorded Blob arrives as the raw request body (see static/js/room.js)."""
+    """A whole recording as the raw request body, in one request: for clients
+    that cannot record in slices, and scripts. The room uses the chunks below.
+    Body limit: ANSWER_MAX_BYTES (streamed to disk)."""
     interview = _get_interview_for_user(request, public_id)
     try:
         question = InterviewQuestion.objects.filter(public_id=question_id).first()
         if question is None:
             raise UploadRefused("This question is not part of your interview.", 404)
         check_can_answer(interview, question)
+        check_unanswered(interview, question)
         upload = receive_recording(request)
         duration = parse_duration(request.headers.get("X-Duration"), question)
         answer = store_answer(interview, question, upload, duration)
     except UploadRefused as refused:
-        return JsonResponse({"error": refused.message}, status=refused.status)
+        return _refused(refused)
     completed = finish_interview(interview)
     return JsonResponse(
         {"answer": str(answer.public_id), "completed": completed}, status=201
+    )
+
+
+@login_required
+@require_POST
+@ratelimit(
+    key="user",
+    rate="RATELIMIT_ANSWER_CHUNK",
+    name="answer-chunk",
+    message="You have sent answer chunks too many times in a short while.",
+)
+def answer_chunk(request, public_id, question_id):
+    """One slice of the answer being recorded (interviews/resumable.py).
+    Body limit: ANSWER_CHUNK_MAX_BYTES."""
+    interview = _get_interview_for_user(request, public_id)
+    try:
+        question = _get_question(interview, question_id)
+        attempt, offset, checksum = resumable.parse_chunk_headers(request.headers)
+        data = resumable.read_chunk(request)
+        answer, duplicate = resumable.receive_chunk(
+            interview, question, attempt, offset, checksum, data
+        )
+    except UploadRefused as refused:
+        return _refused(refused)
+    return JsonResponse(
+        {
+            "answer": str(answer.public_id),
+            "attempt": answer.attempt,
+            "offset": answer.bytes_received,
+            "duplicate": duplicate,
+        },
+        status=200 if duplicate else 201,
+    )
+
+
+@login_required
+@require_POST
+def finish_answer(request, public_id, question_id):
+    """The student submits the take whose chunks all arrived; the last answer
+    completes the interview. Body limit: small (no body)."""
+    interview = _get_interview_for_user(request, public_id)
+    try:
+        question = _get_question(interview, question_id)
+        try:
+            attempt = int(request.headers.get("X-Attempt", ""))
+            total = int(request.headers.get("X-Total-Bytes", ""))
+        except ValueError:
+            raise UploadRefused(
+                "Submitting needs the X-Attempt and X-Total-Bytes headers.",
+                code="bad_request",
+            ) from None
+        duration = parse_duration(request.headers.get("X-Duration"), question)
+        answer = resumable.finish_take(interview, question, attempt, total, duration)
+    except UploadRefused as refused:
+        return _refused(refused)
+    completed = finish_interview(interview)
+    return JsonResponse(
+        {"answer": str(answer.public_id), "state": answer.state, "completed": completed}
     )
 
 
@@ -163,4 +234,15 @@ def answer_video(request, public_id):
     answer = _get_answer_for_user(request, public_id)
     return ranged_file_response(
         request, answer.file.storage, answer.file.name, answer.content_type
+    )
+
+
+@login_required
+@require_GET
+def answer_poster(request, public_id):
+    answer = _get_answer_for_user(request, public_id)
+    if not answer.poster:
+        raise Http404("No poster for this recording.")
+    return ranged_file_response(
+        request, answer.poster.storage, answer.poster.name, "image/jpeg"
     )

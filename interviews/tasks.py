@@ -1,12 +1,20 @@
-"""The interviews app's periodic tasks: what cron used to run. The logic is in
-interviews/housekeeping.py, shared with the management commands."""
+"""The interviews app's background work: the periodic tasks that cron used to
+run (their logic is in interviews/housekeeping.py, shared with the management
+commands), and fixing each recorded answer after upload."""
 
 import logging
+import shutil
+import tempfile
+from pathlib import Path
 
+from django.core.files import File
+from django.db import transaction
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+from huey.contrib.djhuey import db_periodic_task, db_task
 
-from interviews import housekeeping
+from interviews import housekeeping, media
+from interviews.models import Answer, AnswerState
+from portal.storage import private_storage, unguessable_name
 
 logger = logging.getLogger(__name__)
 
@@ -41,3 +49,82 @@ def clean_stale_uploads():
     if removed:
         logger.info("removed %d stale temporary upload(s)", removed)
     return removed
+
+
+@db_task()
+def process_answer(answer_id):
+    """Remux a submitted answer, read its real duration and make its poster."""
+    answer = Answer.objects.filter(pk=answer_id, state=AnswerState.UPLOADED).first()
+    if answer is not None:
+        fix_recording(answer)
+
+
+def fix_recording(answer):
+    """Replace the answer's file by a seekable copy with a duration and a poster;
+    mark it FAILED (for the approver to see) when ffprobe cannot read it.
+    Returns the new state."""
+    storage = private_storage()
+    extension = "mp4" if answer.content_type == "video/mp4" else "webm"
+    with tempfile.TemporaryDirectory(prefix="answer-") as folder:
+        original = Path(folder) / f"original.{extension}"
+        fixed = Path(folder) / f"fixed.{extension}"
+        still = Path(folder) / "poster.jpg"
+        with (
+            storage.open(answer.file.name, "rb") as source,
+            open(original, "wb") as out,
+        ):
+            shutil.copyfileobj(source, out, 1024 * 1024)
+        try:
+            media.probe(original)
+            media.remux(original, fixed, answer.content_type)
+            seconds = media.duration_of(media.probe(fixed))
+        except media.MediaError as exc:
+            return _mark_failed(answer, str(exc))
+        try:
+            media.poster(fixed, still, min(1.0, (seconds or 0) / 2))
+        except media.MediaError:
+            still = None  # a recording without a poster is still watchable
+        new_name = _save(storage, fixed, extension)
+        poster_name = _save(storage, still, "jpg") if still and still.exists() else ""
+    won = _replace(answer, new_name, poster_name, seconds)
+    if not won:  # deleted or changed meanwhile: keep nothing of ours
+        storage.delete(new_name)
+        if poster_name:
+            storage.delete(poster_name)
+        return None
+    return AnswerState.PROCESSED
+
+
+def _save(storage, path, extension):
+    with open(path, "rb") as handle:
+        return storage.save(unguessable_name("answers", extension), File(handle))
+
+
+def _replace(answer, new_name, poster_name, seconds):
+    storage = private_storage()
+    old_name, old_poster = answer.file.name, answer.poster.name
+    fields = {
+        "file": new_name,
+        "poster": poster_name,
+        "size": storage.size(new_name),
+        "state": AnswerState.PROCESSED,
+        "processing_error": "",
+    }
+    if seconds:
+        fields["duration_seconds"] = round(seconds, 1)
+    with transaction.atomic():
+        won = Answer.objects.filter(
+            pk=answer.pk, state=AnswerState.UPLOADED, file=old_name
+        ).update(**fields)
+        if won:
+            transaction.on_commit(lambda: storage.delete(old_name))
+            if old_poster:
+                transaction.on_commit(lambda: storage.delete(old_poster))
+    return bool(won)
+
+
+def _mark_failed(answer, error):
+    Answer.objects.filter(pk=answer.pk, state=AnswerState.UPLOADED).update(
+        state=AnswerState.FAILED, processing_error=error[:300]
+    )
+    return AnswerState.FAILED

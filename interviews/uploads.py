@@ -1,5 +1,8 @@
-"""Receiving a recorded answer: streamed to disk, judged by its content, stored
-privately, and recorded as an Answer only when everything succeeded."""
+"""Receiving a recorded answer in one request (for clients that cannot record in
+slices, scripts and the benchmark): streamed to disk, judged by its content,
+stored privately, and recorded as an Answer only when everything succeeded.
+The room's own resumable, chunked upload is in interviews/resumable.py; both
+share the checks here."""
 
 from django.conf import settings
 from django.core.files.uploadedfile import TemporaryUploadedFile
@@ -8,7 +11,7 @@ from django.http import UnreadablePostError
 from django.utils import timezone
 
 from interviews import notifications
-from interviews.models import Answer, RequestStatus
+from interviews.models import Answer, AnswerState, RequestStatus
 from portal.storage import private_storage, unguessable_name
 
 CHUNK_SIZE = 64 * 1024
@@ -19,12 +22,19 @@ MP4 = ("video/mp4", "mp4")
 
 
 class UploadRefused(Exception):
-    """The answer cannot be accepted; `status` is the HTTP status to answer with."""
+    """The answer or chunk cannot be accepted. `status` is the HTTP status to
+    answer with, `code` a word the room's script acts on, and `extra` more JSON
+    for it (such as the server's offset)."""
 
-    def __init__(self, message, status=400):
+    def __init__(self, message, status=400, code="refused", **extra):
         super().__init__(message)
         self.message = message
         self.status = status
+        self.code = code
+        self.extra = extra
+
+    def as_json(self):
+        return {"error": self.message, "code": self.code, **self.extra}
 
 
 def sniff_video(head):
@@ -40,21 +50,33 @@ def sniff_video(head):
 def check_can_answer(interview, question, now=None):
     """Raise UploadRefused unless `question` may be answered now in `interview`."""
     if interview.status == RequestStatus.COMPLETED:
-        raise UploadRefused("This interview is already completed.", status=409)
+        raise UploadRefused(
+            "This interview is already completed.", status=409, code="completed"
+        )
     if interview.status != RequestStatus.SCHEDULED:
-        raise UploadRefused("This interview is not open for answers.", status=409)
+        raise UploadRefused(
+            "This interview is not open for answers.", status=409, code="not_open"
+        )
     if not interview.room_is_open(now):
         raise UploadRefused(
             "The interview room is closed: answers are accepted only during "
             "the interview window.",
             status=403,
+            code="closed",
         )
     if interview.consent_given_at is None:
         raise UploadRefused(
-            "Please accept the recording consent before answering.", status=403
+            "Please accept the recording consent before answering.",
+            status=403,
+            code="consent",
         )
     if question.course_id != interview.course_id:
-        raise UploadRefused("This question is not part of your interview.", 404)
+        raise UploadRefused(
+            "This question is not part of your interview.", 404, code="not_found"
+        )
+
+
+def check_unanswered(interview, question):
     if Answer.objects.filter(request=interview, question=question).exists():
         raise UploadRefused("This question has already been answered.", status=409)
 
@@ -141,15 +163,19 @@ def store_answer(interview, question, upload, duration_seconds=None):
         upload.close()
     try:
         with transaction.atomic():
-            return Answer.objects.create(
+            answer = Answer.objects.create(
                 request=interview,
                 question=question,
                 file=name,
                 content_type=upload.content_type,
                 size=upload.size,
                 duration_seconds=duration_seconds,
+                state=AnswerState.UPLOADED,
+                bytes_received=upload.size,
                 created_at=timezone.now(),
             )
+            answer_submitted(answer)
+            return answer
     except IntegrityError:
         storage.delete(name)
         raise UploadRefused(
@@ -164,7 +190,14 @@ def finish_interview(interview):
     """Complete the interview if every question is answered, and tell the
     approvers once (only the call that made the change sends the email)."""
     with transaction.atomic():
-        if not interview.complete():
+        if not interview.finish():
             return False
         notifications.send_completed(interview)
     return True
+
+
+def answer_submitted(answer):
+    """Once the submitted answer is committed, remux it and read its duration."""
+    from interviews.tasks import process_answer
+
+    transaction.on_commit(lambda: process_answer(answer.pk))

@@ -32,6 +32,22 @@ urlpatterns = [
     path("account/", privacy.account, name="account"),
     path("account/export/", privacy.export, name="account_export"),
     path("account/delete/", privacy.delete, name="account_delete"),
+    # Resumable answers (issue 14)
+    path(
+        "interviews/<uuid:public_id>/answers/<uuid:question_id>/chunks/",
+        room_views.answer_chunk,
+        name="answer_chunk",
+    ),
+    path(
+        "interviews/<uuid:public_id>/answers/<uuid:question_id>/finish/",
+        room_views.finish_answer,
+        name="finish_answer",
+    ),
+    path(
+        "answers/<uuid:public_id>/poster/",
+        room_views.answer_poster,
+        name="answer_poster",
+    ),
     path(
         "answers/<uuid:public_id>/video/",
         room_views.answer_video,

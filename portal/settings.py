@@ -459,3 +459,14 @@ EMAIL_RETRY_BASE_SECONDS = env.float("EMAIL_RETRY_BASE_SECONDS", default=60)
 EMAIL_STUCK_AFTER_SECONDS = env.int("EMAIL_STUCK_AFTER_SECONDS", default=300)
 # The worker logs through our handler (run_huey adds its own only if none).
 LOGGING["loggers"]["huey"] = {"handlers": ["console"], "propagate": False}
+
+# ---- Resumable answer uploads (issue 14) ----
+# The room sends each answer in slices while it records (interviews/uploads.py);
+# a chunk request is never bigger than this.
+ANSWER_CHUNK_MAX_BYTES = env.int("ANSWER_CHUNK_MAX_BYTES", default=2 * 1024 * 1024)
+# A 30-minute interview in 3-second slices is 600 chunks, plus resends.
+RATELIMIT_ANSWER_CHUNK = env.str("RATELIMIT_ANSWER_CHUNK", default="2000/h")
+if not re.fullmatch(r"\s*[1-9]\d*\s*/\s*\d*\s*[smhd]\s*", RATELIMIT_ANSWER_CHUNK):
+    raise ImproperlyConfigured("RATELIMIT_ANSWER_CHUNK must be a rate like 10/h.")
+FFMPEG_BINARY = env.str("FFMPEG_BINARY", default="ffmpeg")
+FFPROBE_BINARY = env.str("FFPROBE_BINARY", default="ffprobe")

@@ -40,3 +40,38 @@ def post_video(client, interview, question, body, content_type="video/webm", **e
 def stored_answer_files():
     folder = Path(settings.MEDIA_ROOT) / "private" / "answers"
     return sorted(p for p in folder.rglob("*") if p.is_file())
+
+
+def post_chunk(client, interview, question, data, attempt=1, offset=0, checksum=None):
+    """One slice of a resumable answer, as static/js/room.js sends it."""
+    import hashlib
+
+    return client.post(
+        reverse(
+            "interviews:answer_chunk", args=[interview.public_id, question.public_id]
+        ),
+        data=data,
+        content_type="application/octet-stream",
+        headers={
+            "Accept": "application/json",
+            "X-Attempt": str(attempt),
+            "X-Offset": str(offset),
+            "X-Chunk-SHA256": checksum or hashlib.sha256(data).hexdigest(),
+        },
+    )
+
+
+def post_finish(client, interview, question, total, attempt=1, duration=None):
+    headers = {
+        "Accept": "application/json",
+        "X-Attempt": str(attempt),
+        "X-Total-Bytes": str(total),
+    }
+    if duration is not None:
+        headers["X-Duration"] = str(duration)
+    return client.post(
+        reverse(
+            "interviews:finish_answer", args=[interview.public_id, question.public_id]
+        ),
+        headers=headers,
+    )

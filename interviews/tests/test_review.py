@@ -214,3 +214,16 @@ def test_admin_class_has_no_add_or_delete(rf, approver):
 
     assert model_admin.has_add_permission(request) is False
     assert model_admin.has_delete_permission(request) is False
+
+
+def test_the_review_player_shows_the_poster_and_flags_an_unreadable_file(approver):
+    from interviews.models import Answer, AnswerState
+
+    inline = AnswerReviewInline(InterviewToReview, site)
+    with_poster = AnswerFactory(poster="answers/2026/12/poster.jpg")
+    html = inline.recording(with_poster)
+    assert 'preload="metadata"' in html
+    assert f'poster="/answers/{with_poster.public_id}/poster/"' in html
+    assert 'poster=""' in inline.recording(AnswerFactory())
+    failed = Answer(state=AnswerState.FAILED, processing_error="Invalid data")
+    assert "unreadable recording (Invalid data)" in inline.duration(failed)

@@ -69,7 +69,7 @@ def test_room_inside_the_window_shows_the_room_and_noscript(student_client, stud
     assert 'style="' not in body
 
 
-def test_room_after_the_window_with_questions_unanswered_marks_missed(
+def test_room_after_the_window_says_it_closed_and_changes_nothing(
     student_client, student
 ):
     start = timezone.now() - timedelta(hours=3)
@@ -78,7 +78,30 @@ def test_room_after_the_window_with_questions_unanswered_marks_missed(
     response = _room(student_client, interview)
 
     interview.refresh_from_db()
-    assert interview.status == RequestStatus.MISSED
+    assert interview.status == RequestStatus.SCHEDULED  # a GET changes nothing
+    assert "The room has closed" in response.content.decode()
+    assert not interview.events.filter(to_status=RequestStatus.MISSED).exists()
+
+
+def test_room_of_a_fully_answered_interview_is_not_completed_by_a_get(
+    student_client, student
+):
+    interview = open_interview(student, questions=1)
+    AnswerFactory(request=interview, question=interview.course.questions.get())
+
+    _room(student_client, interview)
+
+    interview.refresh_from_db()
+    assert interview.status == RequestStatus.SCHEDULED
+
+
+def test_missed_interview_shows_the_missed_page(student_client, student):
+    start = timezone.now() - timedelta(hours=3)
+    interview = open_interview(student, preferred_at=start, scheduled_at=start)
+    assert interview.mark_missed()
+
+    response = _room(student_client, interview)
+
     assert "You missed this interview" in response.content.decode()
 
 

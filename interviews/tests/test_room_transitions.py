@@ -77,3 +77,51 @@ def test_reopen_schedules_a_new_window_and_emails_the_student(
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [student.email]
     assert reopen_interview(interview, approver, new_time) is False
+
+
+def test_give_consent_sets_the_time_once_inside_the_window(student):
+    interview, _ = _interview_with_questions(student)
+
+    assert interview.give_consent() is True
+    first = interview.consent_given_at
+    assert interview.give_consent() is True
+    interview.refresh_from_db()
+    assert interview.consent_given_at == first
+
+
+def test_give_consent_outside_the_window_gives_nothing(student):
+    later = timezone.now() + timedelta(days=1)
+    interview, _ = _interview_with_questions(
+        student, preferred_at=later, scheduled_at=later
+    )
+
+    assert interview.give_consent() is False
+    interview.refresh_from_db()
+    assert interview.consent_given_at is None
+
+
+def test_finish_completes_and_tells_the_approvers_once(
+    student, approver, django_capture_on_commit_callbacks
+):
+    interview, questions = _interview_with_questions(student)
+    for question in questions:
+        AnswerFactory(request=interview, question=question)
+
+    from interviews.uploads import finish_interview
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert finish_interview(interview) is True
+        assert finish_interview(interview) is False
+
+    assert interview.status == RequestStatus.COMPLETED
+    assert [m.to for m in mail.outbox] == [[approver.email]]
+
+
+def test_an_answer_still_recording_does_not_count(student):
+    from interviews.models import AnswerState
+
+    interview, questions = _interview_with_questions(student, count=1)
+    AnswerFactory(request=interview, question=questions[0], state=AnswerState.RECORDING)
+
+    assert interview.finish() is False
+    assert interview.status == RequestStatus.SCHEDULED

@@ -98,3 +98,36 @@ def test_the_last_two_answers_at_once_complete_the_interview_once(student, appro
         == 1
     )
     assert [m.to for m in mail.outbox] == [[approver.email]]
+
+
+def test_the_same_chunk_sent_four_times_at_once_is_stored_once(student):
+    from interviews.tests.room_helpers import post_chunk
+
+    interview = open_interview(student, questions=1)
+    question = interview.course.questions.get()
+    first, second = webm_bytes(50_000), b"\x33" * 40_000
+    files_before = set(stored_answer_files())
+    clients = [_client_for(student) for _ in range(4)]
+
+    heads = _in_parallel(
+        [lambda c=c: post_chunk(c, interview, question, first) for c in clients]
+    )
+    tails = _in_parallel(
+        [
+            lambda c=c: post_chunk(c, interview, question, second, offset=50_000)
+            for c in clients
+        ]
+    )
+
+    for responses in (heads, tails):
+        codes = sorted(r.status_code for r in responses)
+        assert codes.count(201) == 1, codes
+        assert set(codes) <= {200, 201, 409}
+        assert all(
+            r.json().get("code") == "busy" for r in responses if r.status_code == 409
+        )
+    answer = Answer.objects.get(request=interview, question=question)
+    assert answer.bytes_received == 90_000
+    with answer.file.open("rb") as stored:
+        assert stored.read() == first + second
+    assert len(set(stored_answer_files()) - files_before) == 1

@@ -143,6 +143,14 @@ EXPECTED = {
     "interviews:room_state": {"GET": owner_only(200), "POST": logged_in(405)},
     # POST {}: not a recording (415) for the owner; 404 for everyone else.
     "interviews:upload_answer": {"GET": logged_in(405), "POST": owner_only(415)},
+    # POST {}: no chunk headers (400) for the owner; 404 for everyone else.
+    "interviews:answer_chunk": {"GET": logged_in(405), "POST": owner_only(400)},
+    "interviews:finish_answer": {"GET": logged_in(405), "POST": owner_only(400)},
+    # The scene's answer has no poster yet: 404 even for its student.
+    "interviews:answer_poster": {
+        "GET": row(LOGIN, 404, 404, 404, 404),
+        "POST": logged_in(405),
+    },
     "interviews:answer_video": {
         "GET": row(LOGIN, 200, 404, 200, 200),
         "POST": logged_in(405),
@@ -307,7 +315,7 @@ class Scene:
         if key == "public_id":
             if name.startswith("payments:"):
                 return self.payment.public_id
-            if name == "interviews:answer_video":
+            if name in ("interviews:answer_video", "interviews:answer_poster"):
                 return self.answer.public_id
             return self.interview.public_id
         if key == "question_id":
@@ -428,6 +436,8 @@ def test_state_changes_are_post_only(student, other_student, approver, superuser
         "interviews:cancel",
         "interviews:consent",
         "interviews:upload_answer",
+        "interviews:answer_chunk",
+        "interviews:finish_answer",
         "admin:payments_payment_approve",
         "admin:payments_payment_reject",
     ]

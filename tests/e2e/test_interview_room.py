@@ -1,5 +1,7 @@
 """The interview room with the fake camera: retakes, and coming back after a reload."""
 
+import time
+
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -9,7 +11,7 @@ from interviews.factories import (
     InterviewQuestionFactory,
     ScheduledRequestFactory,
 )
-from interviews.models import RequestStatus
+from interviews.models import Answer, AnswerState, RequestStatus
 
 pytestmark = pytest.mark.e2e
 
@@ -71,3 +73,89 @@ def test_a_student_retakes_an_answer_and_resumes_after_a_reload(page_as, intervi
         "Sell me this pen.",
         "Why sales?",
     ]
+
+
+# ---- Resumable answers (issue 14) ----
+
+
+def _answer_of(interview, text):
+    return Answer.objects.filter(request=interview, question__text=text).first()
+
+
+def wait_until(check, seconds=15):
+    """Poll the database from the test thread until `check()` is truthy."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError("timed out waiting for the server")
+
+
+def enter_the_room(page, interview):
+    page.goto(f"/interviews/{interview.public_id}/room/")
+    page.get_by_role("button", name="My camera and microphone work").click()
+    consent = page.get_by_role("button", name="I agree, start the interview")
+    if interview.consent_given_at is None:
+        consent.click()
+    expect(page.get_by_role("button", name="Stop")).to_be_visible()
+
+
+def test_an_answer_uploads_while_it_is_recorded_and_survives_a_drop(page_as, interview):
+    page = page_as(interview.student)
+    enter_the_room(page, interview)
+
+    # The first slice reaches the server while the student is still speaking.
+    received = wait_until(
+        lambda: (a := _answer_of(interview, "Sell me this pen.")) and a.bytes_received
+    )
+    assert _answer_of(interview, "Sell me this pen.").state == AnswerState.RECORDING
+
+    # The network goes for a few seconds; recording goes on.
+    page.context.set_offline(True)
+    expect(page.get_by_text("Reconnecting — your answer is safe")).to_be_visible()
+    page.wait_for_timeout(1500)
+    page.context.set_offline(False)
+    expect(page.get_by_text("Reconnecting — your answer is safe")).to_be_hidden()
+    page.get_by_role("button", name="Stop").click()
+    expect(page.get_by_text("Answer saved.")).to_be_visible()
+    page.get_by_role("button", name="Submit answer").click()
+    expect(page.get_by_text("Question 2 of 2")).to_be_visible()
+
+    answer = _answer_of(interview, "Sell me this pen.")
+    assert answer.attempt == 1
+    assert answer.bytes_received > received
+    # Every byte arrived once, in order: ffprobe reads the whole answer.
+    assert answer.state == AnswerState.PROCESSED, answer.processing_error
+    assert answer.duration_seconds > 4
+
+
+def test_a_reload_mid_answer_resumes_it_and_keeps_the_retake_count(page_as, interview):
+    page = page_as(interview.student)
+    enter_the_room(page, interview)
+    wait_until(lambda: _answer_of(interview, "Sell me this pen."))
+    page.get_by_role("button", name="Stop").click()
+    expect(page.get_by_text("You can retake this answer 1 more time.")).to_be_visible()
+    page.get_by_role("button", name="Retake").click()
+    expect(page.get_by_role("button", name="Stop")).to_be_visible()
+    wait_until(lambda: _answer_of(interview, "Sell me this pen.").attempt == 2)
+
+    # The tab is reloaded in the middle of the retake.
+    page.reload()
+    page.get_by_role("button", name="My camera and microphone work").click()
+    expect(page.get_by_text("Question 1 of 2")).to_be_visible()
+    expect(page.get_by_role("button", name="Continue with this answer")).to_be_visible()
+    expect(
+        page.get_by_text("No retakes left: continue with this answer.")
+    ).to_be_visible()
+    expect(page.get_by_role("button", name="Retake")).to_be_hidden()
+    page.get_by_role("button", name="Continue with this answer").click()
+    expect(page.get_by_text("Answer saved.")).to_be_visible()
+    page.get_by_role("button", name="Submit answer").click()
+    expect(page.get_by_text("Question 2 of 2")).to_be_visible()
+
+    answer = _answer_of(interview, "Sell me this pen.")
+    assert answer.attempt == 2
+    assert answer.state in (AnswerState.PROCESSED, AnswerState.FAILED)
+    assert answer.state == AnswerState.PROCESSED, answer.processing_error
