@@ -15,9 +15,12 @@ from interviews.tasks import process_answer
 from interviews.tests.room_helpers import open_interview, stored_answer_files
 from portal.storage import unguessable_name
 
-pytestmark = pytest.mark.skipif(
-    not shutil.which("ffmpeg"), reason="ffmpeg is installed by .ci/run"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not shutil.which("ffmpeg"), reason="ffmpeg is installed by .ci/run"
+    ),
+    pytest.mark.usefixtures("immediate_tasks"),
+]
 
 CUES_ID = b"\x1c\x53\xbb\x6b"
 SOURCES = ["-f", "lavfi", "-i", "testsrc=size=160x120:rate=15"]

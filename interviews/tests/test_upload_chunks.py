@@ -17,6 +17,8 @@ from interviews.tests.room_helpers import (
     stored_answer_files,
 )
 
+pytestmark = pytest.mark.usefixtures("immediate_tasks")
+
 FIRST = webm_bytes(3000)
 SECOND = b"\x11" * 2000
 THIRD = b"\x22" * 1000
