@@ -19,6 +19,7 @@ from interviews.models import (
     InterviewRequest,
     RequestEvent,
     RequestStatus,
+    RubricCriterion,
 )
 from interviews.scheduling import overlapping_interviews
 from portal.admin_filters import StatusQueueFilter
@@ -29,6 +30,20 @@ class InterviewQuestionInline(admin.TabularInline):
     model = InterviewQuestion
     extra = 1
     fields = ["order", "text", "preparation_seconds", "max_answer_seconds"]
+
+
+class RubricCriterionInline(admin.StackedInline):  # issue 16
+    model = RubricCriterion
+    extra = 0
+    fields = [
+        ("name", "order"),
+        "guide_1",
+        "guide_2",
+        "guide_3",
+        "guide_4",
+        "guide_5",
+    ]
+    verbose_name_plural = "rubric: what each answer is scored on, 1 to 5"
 
 
 @admin.register(InterviewCourse)
@@ -44,7 +59,7 @@ class InterviewCourseAdmin(admin.ModelAdmin):
     list_filter = ["is_active"]
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}
-    inlines = [InterviewQuestionInline]
+    inlines = [InterviewQuestionInline, RubricCriterionInline]
 
 
 # ---- Interview requests: the scheduling console (issue 4) ----

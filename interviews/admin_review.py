@@ -2,120 +2,28 @@
 missed interviews a new window."""
 
 from django import forms
-from django.contrib import admin
-from django.db.models import Count, OuterRef, Subquery
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
-from django.template.defaultfilters import filesizeformat
-from django.urls import reverse
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.views.decorators.http import require_POST
 
-from interviews.models import Answer, InterviewToReview, MissedInterview, RequestStatus
-from portal.emails import send_on_commit
-
-RATING_CHOICES = [("", "Not rated")] + [(n, f"{n} / 5") for n in range(1, 6)]
-
-
-def _rating_field(label):
-    return forms.TypedChoiceField(
-        label=label,
-        choices=RATING_CHOICES,
-        coerce=int,
-        required=False,
-        empty_value=None,
-    )
-
-
-class AnswerReviewForm(forms.ModelForm):
-    rating = _rating_field("Rating")
-
-    class Meta:
-        model = Answer
-        fields = ["rating", "comment"]
-        widgets = {"comment": forms.Textarea(attrs={"rows": 3})}
-
-
-class AnswerReviewInline(admin.StackedInline):
-    model = Answer
-    form = AnswerReviewForm
-    fields = [
-        "question_text",
-        "recording",
-        "duration",
-        "file_size",
-        "rating",
-        "comment",
-    ]
-    readonly_fields = ["question_text", "recording", "duration", "file_size"]
-    extra = 0
-    max_num = 0
-    can_delete = False
-    verbose_name = "answer"
-    verbose_name_plural = "answers: watch and rate each one"
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("question")
-            .order_by("question__order", "question__id")
-        )
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description="Question")
-    def question_text(self, answer):
-        return answer.question.text
-
-    @admin.display(description="Recording")
-    def recording(self, answer):
-        url = reverse("interviews:answer_video", args=[answer.public_id])
-        return format_html(
-            '<video controls preload="metadata" class="review-video" src="{}" '
-            'width="480" height="360" style="max-width:100%;height:auto;'
-            'background:#111">Your browser cannot play this recording. '
-            '<a href="{}">Download it</a>.</video>',
-            url,
-            url,
-        )
-
-    @admin.display(description="Duration")
-    def duration(self, answer):
-        if answer.duration_seconds is None:
-            return "unknown"
-        minutes, seconds = divmod(round(answer.duration_seconds), 60)
-        return f"{minutes}:{seconds:02d}"
-
-    @admin.display(description="Size")
-    def file_size(self, answer):
-        return filesizeformat(answer.size)
-
-
-class ReviewForm(forms.ModelForm):
-    overall_rating = _rating_field("Overall rating")
-    email_feedback = forms.BooleanField(
-        label="Email the feedback to the student",
-        required=False,
-        help_text="Sends the result and the feedback when you save.",
-    )
-
-    class Meta:
-        model = InterviewToReview
-        fields = ["overall_rating", "result", "feedback"]
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("email_feedback") and not (
-            cleaned.get("result") and (cleaned.get("feedback") or "").strip()
-        ):
-            raise forms.ValidationError(
-                "Choose a result and write the feedback before emailing it."
-            )
-        return cleaned
+from accounts.roles import OwnDecisionRefused
+from interviews.models import (
+    Answer,
+    AnswerComment,
+    InterviewToReview,
+    MissedInterview,
+    RequestStatus,
+)
+from interviews.review_forms import AnswerReviewForm, ReviewForm, TimedCommentForm
 
 
 class ReviewedFilter(admin.SimpleListFilter):
@@ -150,8 +58,9 @@ class InterviewConsoleMixin:
 
 @admin.register(InterviewToReview)
 class InterviewToReviewAdmin(InterviewConsoleMixin, admin.ModelAdmin):
-    form = ReviewForm
-    inlines = [AnswerReviewInline]
+    """The queue of completed interviews; each opens in the review workbench
+    (a custom view: one answer at a time or all, the rubric, draft, publish)."""
+
     list_display = [
         "student_name",
         "course",
@@ -160,6 +69,7 @@ class InterviewToReviewAdmin(InterviewConsoleMixin, admin.ModelAdmin):
         "is_reviewed",
         "overall_rating",
         "result",
+        "review_link",
     ]
     list_filter = [ReviewedFilter, "course", "result"]
     list_select_related = ["student", "course"]
@@ -169,33 +79,6 @@ class InterviewToReviewAdmin(InterviewConsoleMixin, admin.ModelAdmin):
     show_full_result_count = False
     ordering = ["completed_at", "id"]
     list_per_page = 50
-    readonly_fields = [
-        "student_name",
-        "course",
-        "scheduled_at",
-        "completed_at",
-        "reviewed_by",
-        "reviewed_at",
-    ]
-    fieldsets = [
-        (
-            "Interview",
-            {"fields": ["student_name", "course", "scheduled_at", "completed_at"]},
-        ),
-        (
-            "Review",
-            {
-                "fields": [
-                    "overall_rating",
-                    "result",
-                    "feedback",
-                    "email_feedback",
-                    "reviewed_by",
-                    "reviewed_at",
-                ]
-            },
-        ),
-    ]
 
     def get_queryset(self, request):
         answer_counts = (
@@ -217,31 +100,232 @@ class InterviewToReviewAdmin(InterviewConsoleMixin, admin.ModelAdmin):
     def answer_count(self, interview):
         return interview.answer_total
 
-    @admin.display(description="Reviewed", boolean=True, ordering="reviewed_at")
+    @admin.display(description="Published", boolean=True, ordering="reviewed_at")
     def is_reviewed(self, interview):
         return interview.reviewed_at is not None
 
-    def save_model(self, request, obj, form, change):
-        # Only the review fields: the status belongs to the transition methods.
-        obj.reviewed_by = request.user
-        obj.reviewed_at = timezone.now()
-        obj.save(
-            update_fields=[
-                "overall_rating",
-                "result",
-                "feedback",
-                "reviewed_by",
-                "reviewed_at",
-                "updated_at",
-            ]
-        )
-        if form.cleaned_data.get("email_feedback"):
-            send_on_commit(
-                "interview_feedback",
-                {"interview": obj, "student": obj.student},
-                [obj.student.email],
+    @admin.display(description="Review")
+    def review_link(self, interview):
+        label = "Open" if interview.reviewed_at else "Review"
+        return format_html('<a href="{}">{}</a>', review_url(interview), label)
+
+    # ---- The review workbench (issue 16) ----
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        name = "interviews_interviewtoreview"
+        return [
+            path(
+                "<path:object_id>/review/",
+                view(self.review_view),
+                name=f"{name}_review",
+            ),
+            path(
+                "<path:object_id>/review/publish/",
+                view(require_POST(self.publish_view)),
+                name=f"{name}_publish",
+            ),
+            path(
+                "<path:object_id>/review/answers/<uuid:answer_id>/comments/",
+                view(require_POST(self.comment_view)),
+                name=f"{name}_comment",
+            ),
+            path(
+                "<path:object_id>/review/comments/<uuid:comment_id>/delete/",
+                view(require_POST(self.delete_comment_view)),
+                name=f"{name}_delete_comment",
+            ),
+        ] + super().get_urls()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The workbench replaces the change page: one place to review.
+        interview = self._get_reviewable(request, object_id)
+        return redirect(review_url(interview))
+
+    def _get_reviewable(self, request, object_id):
+        if not request.user.has_perm("interviews.change_interviewtoreview"):
+            raise PermissionDenied
+        interview = self.get_object(request, object_id)
+        if interview is None:
+            raise Http404("No completed interview with this id.")
+        return interview
+
+    def _answers(self, interview):
+        return list(
+            interview.answers.select_related("question")
+            .prefetch_related(
+                "scores",
+                Prefetch(
+                    "timed_comments",
+                    queryset=AnswerComment.objects.select_related("author"),
+                ),
             )
-            self.message_user(request, f"The feedback was emailed to {obj.student}.")
+            .order_by("question__order", "question__id")
+        )
+
+    def _forms(self, interview, answers, data=None):
+        criteria = list(interview.course.rubric.all())
+        review_form = ReviewForm(data, instance=interview)
+        answer_forms = [
+            AnswerReviewForm(data, answer=answer, criteria=criteria)
+            for answer in answers
+        ]
+        if interview.reviewed_at is not None:  # published: shown, not edited
+            for form in [review_form, *answer_forms]:
+                for field in form.fields.values():
+                    field.disabled = True
+        return review_form, answer_forms
+
+    def _shown_answers(self, request, answers):
+        """All the answers, or only the n-th with ?answer=n (1-based)."""
+        try:
+            number = int(request.GET.get("answer", ""))
+        except ValueError:
+            return answers, None
+        if not 1 <= number <= len(answers):
+            return answers, None
+        return [answers[number - 1]], number
+
+    def review_view(self, request, object_id):
+        interview = self._get_reviewable(request, object_id)
+        answers, number = self._shown_answers(request, self._answers(interview))
+        data = request.POST if request.method == "POST" else None
+        review_form, answer_forms = self._forms(interview, answers, data)
+        saved = data is not None and self._save_draft(
+            request, interview, review_form, answer_forms
+        )
+        if saved:
+            self.message_user(request, "Draft saved. The student sees nothing yet.")
+            return redirect(request.get_full_path())
+        return self._render_workbench(
+            request, interview, review_form, answer_forms, number
+        )
+
+    def _save_draft(self, request, interview, review_form, answer_forms):
+        """Save everything, or nothing when a form is invalid or the review was
+        published meanwhile. Returns whether it saved."""
+        if not all(form.is_valid() for form in [review_form, *answer_forms]):
+            return False
+        try:
+            with transaction.atomic():
+                if not review_form.save_draft(request.user):
+                    self.message_user(
+                        request,
+                        "This review is already published; nothing was changed.",
+                        messages.WARNING,
+                    )
+                    return False
+                for form in answer_forms:
+                    form.save()
+        except OwnDecisionRefused as refusal:
+            self.message_user(request, refusal.message, messages.ERROR)
+            return False
+        return True
+
+    def publish_view(self, request, object_id):
+        interview = self._get_reviewable(request, object_id)
+        answers, number = self._shown_answers(request, self._answers(interview))
+        review_form, answer_forms = self._forms(interview, answers, request.POST)
+        forms_valid = all(form.is_valid() for form in [review_form, *answer_forms])
+        if not (forms_valid and review_form.check_publishable()):
+            return self._render_workbench(
+                request, interview, review_form, answer_forms, number
+            )
+        if self._save_draft(request, interview, review_form, answer_forms):
+            self._publish(request, interview)
+        return redirect(review_url(interview))
+
+    def _publish(self, request, interview):
+        try:
+            won = interview.publish_review(request.user)
+        except OwnDecisionRefused as refusal:
+            self.message_user(request, refusal.message, messages.ERROR)
+            return
+        if won:
+            self.message_user(
+                request,
+                f"Published: {interview.student.display_name} was emailed "
+                "a link to the feedback report.",
+            )
+        else:
+            self.message_user(
+                request, "Someone else already published this review.", messages.WARNING
+            )
+
+    def comment_view(self, request, object_id, answer_id):
+        interview = self._get_reviewable(request, object_id)
+        answer = interview.answers.filter(public_id=answer_id).first()
+        if answer is None:
+            raise Http404("No such answer in this interview.")
+        form = TimedCommentForm(request.POST, answer=answer)
+        if interview.reviewed_at is not None:
+            self.message_user(
+                request,
+                "This review is already published; the comment was not added.",
+                messages.WARNING,
+            )
+        elif form.is_valid():
+            comment = form.save(author=request.user)
+            self.message_user(request, f"Comment pinned at {comment.at_label}.")
+        else:
+            errors = "; ".join(e for field in form.errors.values() for e in field)
+            self.message_user(request, f"Comment not added: {errors}", messages.ERROR)
+        back = request.POST.get("next") or review_url(interview)
+        if not back.startswith(review_url(interview)):
+            back = review_url(interview)
+        return redirect(f"{back}#answer-{answer.public_id}")
+
+    def delete_comment_view(self, request, object_id, comment_id):
+        interview = self._get_reviewable(request, object_id)
+        comment = AnswerComment.objects.filter(
+            public_id=comment_id, answer__request=interview
+        ).first()
+        if comment is None:
+            raise Http404("No such comment in this interview.")
+        if interview.reviewed_at is None:
+            comment.delete()
+            self.message_user(request, "Comment removed.")
+        else:
+            self.message_user(
+                request,
+                "This review is already published; the comment stays.",
+                messages.WARNING,
+            )
+        return redirect(f"{review_url(interview)}#answer-{comment.answer.public_id}")
+
+    def _render_workbench(self, request, interview, review_form, answer_forms, number):
+        total = interview.answers.count() if number else len(answer_forms)
+        items = [
+            {
+                "answer": form.answer,
+                "form": form,
+                "comment_form": TimedCommentForm(answer=form.answer),
+                "number": number or index,
+            }
+            for index, form in enumerate(answer_forms, start=1)
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Review: {interview.course} for {interview.student.display_name}",
+            "subtitle": None,
+            "interview": interview,
+            "review_form": review_form,
+            "items": items,
+            "criteria": list(interview.course.rubric.all()),
+            "number": number,
+            "total": total,
+            "published": interview.reviewed_at is not None,
+            "review_url": review_url(interview),
+            "report_url": reverse("interviews:report", args=[interview.public_id]),
+        }
+        return TemplateResponse(
+            request, "admin/interviews/interviewtoreview/review.html", context
+        )
+
+
+def review_url(interview):
+    return reverse("admin:interviews_interviewtoreview_review", args=[interview.pk])
 
 
 class ReopenForm(forms.ModelForm):

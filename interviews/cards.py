@@ -43,6 +43,9 @@ class CardState:
     # The room opens within the hour: keep polling so "Go to interview" turns
     # on by itself, without a reload.
     opens_soon: bool = False
+    # A second, quieter link (e.g. "Book another" beside "Read your feedback").
+    more_label: str | None = None
+    more_url: str | None = None
 
     @property
     def should_poll(self):
@@ -143,10 +146,24 @@ def card_state_for(course, payment, request, now=None):
             Tone.BAD,
             **_action("Reschedule", request_url),
         )
+    if status == RequestStatus.COMPLETED and request.reviewed_at is not None:
+        return CardState(
+            "Feedback ready",
+            Tone.OK,
+            note="" if request.feedback_read_at else "Your reviewer's feedback is in.",
+            **_action(
+                "Read your feedback", _url("interviews:report", request.public_id)
+            ),
+            more_label="Book another (pay again)",
+            more_url=pay_url,
+        )
     if status == RequestStatus.COMPLETED:
+        # Waiting on a reviewer: the card polls, so "Feedback ready" shows up.
         return CardState(
             "Interview completed",
             Tone.OK,
+            waiting_on_approver=True,
+            note="A reviewer is watching your answers. Your feedback appears here.",
             **_action("Book another (pay again)", pay_url),
         )
     # MISSED: the payment stays used; only an approver can give a new time.

@@ -151,6 +151,7 @@ class InterviewRequest(models.Model):
     )
     result = models.CharField(max_length=16, choices=ReviewResult.choices, blank=True)
     feedback = models.TextField(max_length=5000, blank=True)
+    next_steps = models.TextField(max_length=3000, blank=True)  # issue 16
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -391,6 +392,74 @@ class InterviewRequest(models.Model):
                 )
         return won
 
+    # ---- The published review (issue 16) ----
+
+    @property
+    def is_review_published(self):
+        return self.reviewed_at is not None
+
+    def save_review_draft(self, by, **fields):
+        """Save the reviewer's overall work without showing it to the student.
+        Refused (returns False) once the review is published: what the student
+        read does not change under them."""
+        from accounts.roles import refuse_own_decision
+
+        refuse_own_decision(by, self.student, "interview")
+        allowed = {"overall_rating", "result", "feedback", "next_steps"}
+        if not set(fields) <= allowed:
+            raise ValueError(f"Not review fields: {set(fields) - allowed}")
+        won = InterviewRequest.objects.filter(
+            pk=self.pk, status=RequestStatus.COMPLETED, reviewed_at__isnull=True
+        ).update(updated_at=timezone.now(), **fields)
+        for name, value in fields.items():
+            setattr(self, name, value)
+        return bool(won)
+
+    def publish_review(self, by):
+        """Show the saved review to the student and email them. Once: the first
+        of two reviewers publishing at the same time wins, the other gets False.
+        Needs the result and the overall rating."""
+        from accounts.roles import refuse_own_decision
+
+        refuse_own_decision(by, self.student, "interview")
+        self.refresh_from_db()
+        if not self.result or self.overall_rating is None:
+            raise ValueError("Choose the result and the overall rating first.")
+        now = timezone.now()
+        with transaction.atomic():
+            won = (
+                InterviewRequest.objects.filter(
+                    pk=self.pk, status=RequestStatus.COMPLETED, reviewed_at__isnull=True
+                )
+                .exclude(result="")
+                .exclude(overall_rating__isnull=True)
+                .update(reviewed_at=now, reviewed_by=by, updated_at=now)
+            )
+            if won:
+                RequestEvent.objects.create(
+                    request=self,
+                    actor=by,
+                    from_status=RequestStatus.COMPLETED,
+                    to_status=RequestStatus.COMPLETED,
+                    note="Review published to the student.",
+                )
+                request_changed.send(sender=InterviewRequest, request=self)
+        self.refresh_from_db()
+        if won:
+            from interviews import notifications
+
+            notifications.send_feedback_published(self)
+        return bool(won)
+
+    def mark_feedback_read(self):
+        """The student opened the published report for the first time."""
+        won = InterviewRequest.objects.filter(
+            pk=self.pk, reviewed_at__isnull=False, feedback_read_at__isnull=True
+        ).update(feedback_read_at=timezone.now())
+        if won:
+            request_changed.send(sender=InterviewRequest, request=self)
+        return bool(won)
+
 
 class InterviewToReview(InterviewRequest):
     """The approvers' queue of completed interviews (a proxy: same table)."""
@@ -494,3 +563,102 @@ catalogue = CommittedCache(
 @receiver(post_delete, sender=InterviewQuestion)
 def _refresh_catalogue(sender, **kwargs):
     catalogue.refresh()
+
+
+# ---- Feedback: rubrics, scores and timestamped comments (issue 16) ----
+
+SCORE_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
+
+
+class RubricCriterion(models.Model):
+    """One thing a course's answers are scored on (1-5), with what each score
+    means, so that two reviewers give the same score for the same answer."""
+
+    course = models.ForeignKey(
+        InterviewCourse, on_delete=models.CASCADE, related_name="rubric"
+    )
+    name = models.CharField(max_length=80)
+    order = models.PositiveSmallIntegerField(default=0)
+    guide_1 = models.CharField("1 means", max_length=300, blank=True)
+    guide_2 = models.CharField("2 means", max_length=300, blank=True)
+    guide_3 = models.CharField("3 means", max_length=300, blank=True)
+    guide_4 = models.CharField("4 means", max_length=300, blank=True)
+    guide_5 = models.CharField("5 means", max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["course", "order", "id"]
+        verbose_name = "rubric criterion"
+        verbose_name_plural = "rubric criteria"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course", "name"], name="one_criterion_name_per_course"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def guide(self):
+        """[(score, what it means)] for the scores that have a guide."""
+        return [
+            (score, getattr(self, f"guide_{score}"))
+            for score in range(1, 6)
+            if getattr(self, f"guide_{score}")
+        ]
+
+
+class AnswerScore(models.Model):
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="scores")
+    criterion = models.ForeignKey(
+        RubricCriterion, on_delete=models.CASCADE, related_name="scores"
+    )
+    score = models.PositiveSmallIntegerField(validators=SCORE_VALIDATORS)
+
+    class Meta:
+        ordering = ["criterion__order", "criterion_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["answer", "criterion"], name="one_score_per_answer_criterion"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.criterion}: {self.score}"
+
+
+class AnswerComment(models.Model):
+    """A reviewer's comment pinned to a moment of a recording."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    answer = models.ForeignKey(
+        Answer, on_delete=models.CASCADE, related_name="timed_comments"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at_seconds = models.FloatField(validators=[MinValueValidator(0)])
+    text = models.TextField(max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at_seconds", "created_at"]
+
+    def __str__(self):
+        return f"{self.at_label}: {self.text[:40]}"
+
+    @property
+    def at_label(self):
+        return seconds_label(self.at_seconds)
+
+
+def seconds_label(seconds):
+    """75.4 -> "1:15"."""
+    if seconds is None:
+        return ""
+    minutes, rest = divmod(int(seconds), 60)
+    return f"{minutes}:{rest:02d}"

@@ -39,3 +39,12 @@ def send_cancelled(interview):
 
 def send_reminder(interview):
     _send("interview_reminder", interview)
+
+
+def send_feedback_published(interview):  # issue 16
+    report = reverse("interviews:report", args=[interview.public_id])
+    send_on_commit(
+        "interview_feedback",
+        {**_context(interview), "report_path": report},
+        [interview.student.email],
+    )

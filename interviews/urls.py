@@ -1,6 +1,6 @@
 from django.urls import path
 
-from interviews import room_views, views
+from interviews import review_views, room_views, views
 
 app_name = "interviews"
 
@@ -32,5 +32,16 @@ urlpatterns = [
         "answers/<uuid:public_id>/video/",
         room_views.answer_video,
         name="answer_video",
+    ),
+    # The feedback report (issue 16)
+    path(
+        "interviews/<uuid:public_id>/feedback/",
+        review_views.report,
+        name="report",
+    ),
+    path(
+        "interviews/<uuid:public_id>/feedback/read/",
+        review_views.report_read,
+        name="report_read",
     ),
 ]

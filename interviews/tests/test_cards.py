@@ -38,13 +38,14 @@ def _payment(status, remarks="", consumed=False):
     )
 
 
-def _request(status, scheduled_at=None, reason=""):
+def _request(status, scheduled_at=None, reason="", reviewed_at=None):
     return InterviewRequest(
         course=_course(),
         status=status,
         preferred_at=LATER,
         scheduled_at=scheduled_at,
         rejection_reason=reason,
+        reviewed_at=reviewed_at,
     )
 
 
@@ -99,6 +100,14 @@ CARD_TABLE = [
         "Interview completed",
         "ok",
         "Book another (pay again)",
+        True,  # waiting on a reviewer: the card polls for "Feedback ready"
+    ),
+    (
+        _payment(COMPLETED, consumed=True),
+        _request(RequestStatus.COMPLETED, reviewed_at=NOW),
+        "Feedback ready",
+        "ok",
+        "Read your feedback",
         False,
     ),
     (
@@ -190,6 +199,17 @@ def test_cards_keep_polling_only_when_the_room_opens_within_the_hour():
     assert state(opens - timedelta(minutes=30)).should_poll
     assert not state(opens).should_poll  # open now: the button is on
     assert state(opens - timedelta(minutes=30)).key != state(opens).key
+
+
+def test_feedback_ready_links_to_the_report_and_to_booking_again():
+    interview = _request(RequestStatus.COMPLETED, reviewed_at=NOW)
+    state = card_state_for(_course(), _payment(COMPLETED, consumed=True), interview)
+    assert state.action_url == _url("interviews:report", interview.public_id)
+    assert state.action_enabled
+    assert state.more_url == _url("payments:pay", "data-analyst")
+    interview.feedback_read_at = NOW
+    read = card_state_for(_course(), _payment(COMPLETED, consumed=True), interview)
+    assert read.key != state.key  # the "feedback is in" note goes once read
 
 
 def test_a_fee_with_paise_shows_them():
