@@ -10,6 +10,7 @@ urlpatterns = [
     path("courses/states/", views.card_states, name="card_states"),
     path("courses/<slug:slug>/request/", views.request_interview, name="request"),
     path("interviews/", views.my_interviews, name="my_interviews"),
+    path("interviews/state/", views.my_interviews_state, name="my_interviews_state"),
     path("interviews/<uuid:public_id>/cancel/", views.cancel, name="cancel"),
     # The interview room (issue 5)
     path("interviews/<uuid:public_id>/room/", room_views.room, name="room"),
