@@ -4,11 +4,13 @@ for the feedback journeys, the accessibility checks and the screenshots."""
 import functools
 import subprocess
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
-from interviews.factories import AnswerFactory
+from interviews.factories import AnswerFactory, ScheduledRequestFactory
 from interviews.models import (
     AnswerComment,
     AnswerScore,
@@ -46,8 +48,15 @@ def real_webm():
         return path.read_bytes()
 
 
-def completed_with_recordings(student, questions=2, **kwargs):
-    interview = open_interview(student, questions=questions, **kwargs)
+def completed_with_recordings(student, course=None, questions=2):
+    """A completed interview of `student` with a playable answer to each
+    question: of a new course with `questions` questions, or of `course`."""
+    if course is None:
+        interview = open_interview(student, questions=questions)
+    else:
+        interview = ScheduledRequestFactory(
+            student=student, course=course, consent_given_at=timezone.now()
+        )
     for question in interview.course.questions.all():
         body = real_webm()
         AnswerFactory(
@@ -68,8 +77,9 @@ def completed_with_recordings(student, questions=2, **kwargs):
     return interview
 
 
-def published_review(student, reviewer, **kwargs):
-    """A completed interview with a published review: scores, comments, steps."""
+def published_review(student, reviewer, lift=1, days_ago=0, **kwargs):
+    """A completed interview with a published review: scores, comments, steps.
+    A higher `lift` gives higher scores (for progress across attempts)."""
     interview = completed_with_recordings(student, **kwargs)
     criteria = list(interview.course.rubric.all())
     for n, answer in enumerate(interview.answers.all()):
@@ -78,7 +88,9 @@ def published_review(student, reviewer, **kwargs):
         answer.save()
         for m, criterion in enumerate(criteria):
             AnswerScore.objects.create(
-                answer=answer, criterion=criterion, score=2 + (n + m) % 4
+                answer=answer,
+                criterion=criterion,
+                score=min(5, 1 + (n + m) % 3 + lift),
             )
         AnswerComment.objects.create(
             answer=answer, author=reviewer, at_seconds=2.0, text="Strong opening line."
@@ -87,7 +99,8 @@ def published_review(student, reviewer, **kwargs):
             answer=answer, author=reviewer, at_seconds=5.5, text="Slow down here."
         )
     InterviewRequest.objects.filter(pk=interview.pk).update(
-        overall_rating=4,
+        completed_at=timezone.now() - timedelta(days=days_ago),
+        overall_rating=min(5, 2 + lift),
         result=ReviewResult.PASS,
         feedback="Clear, structured answers. You rushed the ending of each one.",
         next_steps="Practise pausing before your conclusion.\nQuantify your impact.",

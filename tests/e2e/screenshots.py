@@ -18,6 +18,7 @@ from interviews.factories import InterviewRequestFactory
 from payments.factories import PaymentFactory
 from tests.e2e import steps
 from tests.e2e.browser import save_screenshots
+from tests.e2e.feedback_world import completed_with_recordings, published_review
 from tests.e2e.world import build_world
 
 pytestmark = pytest.mark.e2e
@@ -143,6 +144,24 @@ def test_screenshots_of_every_page(new_context, page_as, world):
     shoot(console, "admin-review-queue")
     console.get_by_role("link", name=re.compile(student.display_name)).first.click()
     shoot(console, "admin-review")
+
+    # The feedback report and the review workbench (issue 16): two published
+    # attempts at one course (so the report charts the progress) and a draft.
+    teaching = world.courses["teaching"]
+    published_review(student, world.approver, course=teaching, lift=0, days_ago=30)
+    latest = published_review(student, world.approver, course=teaching, lift=2)
+    shoot(page, "feedback-report", f"/interviews/{latest.public_id}/feedback/")
+    draft = completed_with_recordings(student, course=world.courses["ux-designer"])
+    shoot(
+        console,
+        "admin-workbench",
+        f"/admin/interviews/interviewtoreview/{draft.pk}/review/",
+    )
+    shoot(
+        console,
+        "admin-workbench-one",
+        f"/admin/interviews/interviewtoreview/{draft.pk}/review/?answer=1",
+    )
 
     # The student pages are held to this by test_accessibility.py; the console
     # (Django's admin) is reported here, to be looked at.
