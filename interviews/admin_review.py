@@ -9,10 +9,12 @@ from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import redirect
+from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.timesince import timesince
 from django.views.decorators.http import require_POST
 
 from accounts.roles import OwnDecisionRefused
@@ -22,8 +24,14 @@ from interviews.models import (
     InterviewToReview,
     MissedInterview,
     RequestStatus,
+    ReviewAssignment,
 )
-from interviews.review_forms import AnswerReviewForm, ReviewForm, TimedCommentForm
+from interviews.review_forms import (
+    AnswerReviewForm,
+    AssignForm,
+    ReviewForm,
+    TimedCommentForm,
+)
 
 
 class ReviewedFilter(admin.SimpleListFilter):
@@ -38,6 +46,21 @@ class ReviewedFilter(admin.SimpleListFilter):
             return queryset.filter(reviewed_at__isnull=True)
         if self.value() == "yes":
             return queryset.filter(reviewed_at__isnull=False)
+        return queryset
+
+
+class AssignedFilter(admin.SimpleListFilter):
+    title = "reviewer"
+    parameter_name = "assigned"
+
+    def lookups(self, request, model_admin):
+        return [("me", "Assigned to me"), ("nobody", "Unassigned")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "me":
+            return queryset.filter(assignment__reviewer=request.user)
+        if self.value() == "nobody":
+            return queryset.filter(assignment__isnull=True)
         return queryset
 
 
@@ -65,14 +88,17 @@ class InterviewToReviewAdmin(InterviewConsoleMixin, admin.ModelAdmin):
         "student_name",
         "course",
         "completed_at",
+        "waiting",
         "answer_count",
+        "reviewer",
         "is_reviewed",
         "overall_rating",
         "result",
         "review_link",
     ]
-    list_filter = [ReviewedFilter, "course", "result"]
-    list_select_related = ["student", "course"]
+    list_filter = [ReviewedFilter, AssignedFilter, "course", "result"]
+    list_select_related = ["student", "course", "assignment__reviewer"]
+    actions = ["assign_to_me"]
     search_fields = ["student__username", "student__full_name", "student__email"]
     # No date_hierarchy: a SELECT DISTINCT over every completed interview on each
     # view, per row in Python on SQLite (docs/benchmarks.md).
@@ -104,6 +130,33 @@ class InterviewToReviewAdmin(InterviewConsoleMixin, admin.ModelAdmin):
     def is_reviewed(self, interview):
         return interview.reviewed_at is not None
 
+    @admin.display(description="Waiting")
+    def waiting(self, interview):
+        if interview.reviewed_at is not None or interview.completed_at is None:
+            return "—"
+        return timesince(interview.completed_at).split(",")[0]
+
+    @admin.display(description="Reviewer", ordering="assignment__reviewer__username")
+    def reviewer(self, interview):
+        assignment = getattr(interview, "assignment", None)
+        return assignment.reviewer.display_name if assignment else "—"
+
+    @admin.action(description="Assign the selected interviews to me")
+    def assign_to_me(self, request, queryset):
+        claimed = 0
+        for interview in queryset.filter(assignment__isnull=True):
+            try:
+                claimed += ReviewAssignment.claim(interview, request.user)
+            except OwnDecisionRefused:
+                continue
+        self.message_user(
+            request,
+            f"{claimed} interview{pluralize(claimed)} assigned to you; the others "
+            "already had a reviewer (or are your own)."
+            if claimed < queryset.count()
+            else f"{claimed} interview{pluralize(claimed)} assigned to you.",
+        )
+
     @admin.display(description="Review")
     def review_link(self, interview):
         label = "Open" if interview.reviewed_at else "Review"
@@ -124,6 +177,11 @@ class InterviewToReviewAdmin(InterviewConsoleMixin, admin.ModelAdmin):
                 "<path:object_id>/review/publish/",
                 view(require_POST(self.publish_view)),
                 name=f"{name}_publish",
+            ),
+            path(
+                "<path:object_id>/review/assign/",
+                view(require_POST(self.assign_view)),
+                name=f"{name}_assign",
             ),
             path(
                 "<path:object_id>/review/answers/<uuid:answer_id>/comments/",
@@ -252,6 +310,27 @@ class InterviewToReviewAdmin(InterviewConsoleMixin, admin.ModelAdmin):
                 request, "Someone else already published this review.", messages.WARNING
             )
 
+    def assign_view(self, request, object_id):
+        """ "Assign to me" for an unassigned interview; a lead (who may change
+        assignments) gives it to any reviewer."""
+        interview = self._get_reviewable(request, object_id)
+        is_lead = request.user.has_perm("interviews.change_reviewassignment")
+        form = AssignForm(request.POST) if is_lead else None
+        try:
+            if form is not None and form.is_valid() and form.cleaned_data["reviewer"]:
+                reviewer = form.cleaned_data["reviewer"]
+                ReviewAssignment.assign(interview, reviewer, by=request.user)
+                self.message_user(request, f"Assigned to {reviewer.display_name}.")
+            elif ReviewAssignment.claim(interview, request.user):
+                self.message_user(request, "Assigned to you.")
+            else:
+                self.message_user(
+                    request, "Someone else already has this one.", messages.WARNING
+                )
+        except OwnDecisionRefused as refusal:
+            self.message_user(request, refusal.message, messages.ERROR)
+        return redirect(review_url(interview))
+
     def comment_view(self, request, object_id, answer_id):
         interview = self._get_reviewable(request, object_id)
         answer = interview.answers.filter(public_id=answer_id).first()
@@ -316,6 +395,12 @@ class InterviewToReviewAdmin(InterviewConsoleMixin, admin.ModelAdmin):
             "number": number,
             "total": total,
             "published": interview.reviewed_at is not None,
+            "assignment": ReviewAssignment.objects.filter(interview=interview)
+            .select_related("reviewer")
+            .first(),
+            "assign_form": AssignForm()
+            if request.user.has_perm("interviews.change_reviewassignment")
+            else None,
             "review_url": review_url(interview),
             "report_url": reverse("interviews:report", args=[interview.public_id]),
         }

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Q
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import Signal, receiver
@@ -662,3 +662,67 @@ def seconds_label(seconds):
         return ""
     minutes, rest = divmod(int(seconds), 60)
     return f"{minutes}:{rest:02d}"
+
+
+class ReviewAssignment(models.Model):
+    """Who reviews a completed interview: claimed from the queue by a reviewer,
+    or given to one by a lead. One per interview."""
+
+    interview = models.OneToOneField(
+        InterviewRequest, on_delete=models.CASCADE, related_name="assignment"
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    assigned_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.interview} -> {self.reviewer}"
+
+    @classmethod
+    def claim(cls, interview, reviewer):
+        """`reviewer` takes an unassigned interview. Returns whether they got it
+        (False when someone else holds it, or claimed it at the same moment)."""
+        from accounts.roles import refuse_own_decision
+
+        refuse_own_decision(reviewer, interview.student, "interview")
+        try:
+            with transaction.atomic():
+                cls.objects.create(
+                    interview=interview, reviewer=reviewer, assigned_by=reviewer
+                )
+                _audit_assignment(interview, reviewer, reviewer)
+        except IntegrityError:
+            return cls.objects.filter(interview=interview, reviewer=reviewer).exists()
+        return True
+
+    @classmethod
+    def assign(cls, interview, reviewer, by):
+        """A lead gives the interview to `reviewer`, whoever held it."""
+        from accounts.roles import refuse_own_decision
+
+        refuse_own_decision(reviewer, interview.student, "interview")
+        with transaction.atomic():
+            cls.objects.update_or_create(
+                interview=interview,
+                defaults={"reviewer": reviewer, "assigned_by": by},
+            )
+            _audit_assignment(interview, reviewer, by)
+        return True
+
+
+def _audit_assignment(interview, reviewer, by):
+    RequestEvent.objects.create(
+        request=interview,
+        actor=by,
+        from_status=interview.status,
+        to_status=interview.status,
+        note=f"Review assigned to {reviewer.get_username()}.",
+    )

@@ -2,8 +2,11 @@
 answer (its rating, note and rubric scores), and a comment pinned to a moment."""
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
 
+from accounts.roles import APPROVERS_GROUP
 from interviews.models import (
     AnswerComment,
     AnswerScore,
@@ -149,3 +152,17 @@ class TimedCommentForm(forms.ModelForm):
         self.instance.answer = self.answer
         self.instance.author = author
         return super().save()
+
+
+class AssignForm(forms.Form):
+    """A lead gives an interview to a reviewer."""
+
+    reviewer = forms.ModelChoiceField(
+        queryset=get_user_model()
+        .objects.filter(is_active=True, is_staff=True)
+        .filter(Q(is_superuser=True) | Q(groups__name=APPROVERS_GROUP))
+        .distinct()
+        .order_by("full_name", "username"),
+        required=False,
+        label="Give it to",
+    )

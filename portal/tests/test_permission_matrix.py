@@ -143,6 +143,10 @@ EXPECTED = {
         "GET": admin(405, 405),
         "POST": admin(404, 404),
     },
+    "admin:interviews_interviewtoreview_assign": {
+        "GET": admin(405, 405),
+        "POST": admin(404, 404),
+    },
     "admin:interviews_interviewtoreview_comment": {
         "GET": admin(405, 405),
         "POST": admin(404, 404),
