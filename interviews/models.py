@@ -643,6 +643,15 @@ class AnswerComment(models.Model):
     )
     at_seconds = models.FloatField(validators=[MinValueValidator(0)])
     text = models.TextField(max_length=2000)
+    # Left by an outside mentor through a share link (no account): their name.
+    share = models.ForeignKey(
+        "ShareLink",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="comments",
+    )
+    mentor_name = models.CharField(max_length=80, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -650,6 +659,10 @@ class AnswerComment(models.Model):
 
     def __str__(self):
         return f"{self.at_label}: {self.text[:40]}"
+
+    @property
+    def by_mentor(self):
+        return bool(self.mentor_name)
 
     @property
     def at_label(self):
@@ -726,3 +739,125 @@ def _audit_assignment(interview, reviewer, by):
         to_status=interview.status,
         note=f"Review assigned to {reviewer.get_username()}.",
     )
+
+
+# ---- Sharing a report with an outside mentor (issue 16) ----
+
+SHARE_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+
+
+class ShareLink(models.Model):
+    """A link to one interview's recordings for someone without an account: it
+    needs an access code too, expires, and can be revoked. The token and the
+    code are stored hashed: a database leak opens no link."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    interview = models.ForeignKey(
+        InterviewRequest, on_delete=models.CASCADE, related_name="share_links"
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    code_hash = models.CharField(max_length=128, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Share of {self.interview}"
+
+    @staticmethod
+    def hash_token(token):
+        import hashlib
+
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @classmethod
+    def create_for(cls, interview, by, days):
+        """A new link; returns (link, token, code). The token and the code are
+        shown once, to the person who made it."""
+        import secrets
+
+        from django.contrib.auth.hashers import make_password
+
+        token = secrets.token_urlsafe(24)
+        code = "".join(secrets.choice(SHARE_CODE_ALPHABET) for _ in range(8))
+        link = cls.objects.create(
+            interview=interview,
+            token_hash=cls.hash_token(token),
+            code_hash=make_password(code),
+            created_by=by,
+            expires_at=timezone.now() + timedelta(days=days),
+        )
+        link.log(ShareEvent.Kind.CREATED, by=by)
+        return link, token, code
+
+    @classmethod
+    def live(cls):
+        return cls.objects.filter(
+            revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
+
+    def check_code(self, code):
+        from django.contrib.auth.hashers import check_password
+
+        cleaned = "".join((code or "").split()).upper()
+        return check_password(cleaned, self.code_hash)
+
+    @property
+    def is_live(self):
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+    def revoke(self, by):
+        """Returns whether this call revoked it."""
+        won = ShareLink.objects.filter(pk=self.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        if won:
+            self.refresh_from_db()
+            self.log(ShareEvent.Kind.REVOKED, by=by)
+        return bool(won)
+
+    def log(self, kind, by=None, ip="", note=""):
+        return ShareEvent.objects.create(
+            share=self, kind=kind, actor=by, ip=ip or None, note=note
+        )
+
+
+class ShareEvent(models.Model):
+    """Who made, opened, used or revoked a share link, and wrong codes tried."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Created"
+        OPENED = "opened", "Opened with the code"
+        WRONG_CODE = "wrong_code", "Wrong code"
+        COMMENTED = "commented", "Comment left"
+        REVOKED = "revoked", "Revoked"
+
+    share = models.ForeignKey(
+        ShareLink, on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} at {self.created_at:%Y-%m-%d %H:%M}"

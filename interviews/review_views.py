@@ -52,6 +52,7 @@ def report(request, public_id):
             "chart_width": CHART_WIDTH,
             "chart_height": CHART_HEIGHT,
             "is_student": interview.student_id == request.user.pk,
+            "share_links": list(interview.share_links.all()[:10]),
         },
     )
 

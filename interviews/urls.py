@@ -1,6 +1,6 @@
 from django.urls import path
 
-from interviews import review_views, room_views, views
+from interviews import review_views, room_views, share_views, views
 
 app_name = "interviews"
 
@@ -44,5 +44,26 @@ urlpatterns = [
         "interviews/<uuid:public_id>/feedback/read/",
         review_views.report_read,
         name="report_read",
+    ),
+    path(
+        "interviews/<uuid:public_id>/feedback/share/",
+        share_views.create_share,
+        name="create_share",
+    ),
+    path(
+        "interviews/<uuid:public_id>/feedback/share/<uuid:share_id>/revoke/",
+        share_views.revoke_share,
+        name="revoke_share",
+    ),
+    path("shared/<str:token>/", share_views.shared, name="shared"),
+    path(
+        "shared/<str:token>/answers/<uuid:answer_id>/video/",
+        share_views.shared_video,
+        name="shared_video",
+    ),
+    path(
+        "shared/<str:token>/answers/<uuid:answer_id>/comments/",
+        share_views.shared_comment,
+        name="shared_comment",
     ),
 ]

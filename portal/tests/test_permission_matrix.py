@@ -137,6 +137,12 @@ EXPECTED = {
     # The scene's interview is not completed: no report for anyone yet.
     "interviews:report": {"GET": logged_in(404), "POST": logged_in(405)},
     "interviews:report_read": {"GET": logged_in(405), "POST": logged_in(404)},
+    "interviews:create_share": {"GET": logged_in(405), "POST": logged_in(404)},
+    "interviews:revoke_share": {"GET": logged_in(405), "POST": logged_in(404)},
+    # Share links need no account; the scene's token opens nothing.
+    "interviews:shared": both(same(404)),
+    "interviews:shared_video": {"GET": same(404), "POST": same(405)},
+    "interviews:shared_comment": {"GET": same(405), "POST": same(404)},
     # The review workbench: the scene's interview is not in the review queue.
     "admin:interviews_interviewtoreview_review": both(admin(404, 404)),
     "admin:interviews_interviewtoreview_publish": {
@@ -308,7 +314,7 @@ class Scene:
             return self.interview.public_id
         if key == "question_id":
             return self.unanswered.public_id
-        if key in {"answer_id", "comment_id"}:
+        if key in {"answer_id", "comment_id", "share_id"}:
             return self.answer.public_id  # no comment has it: 404
         if key == "uidb64":
             return urlsafe_base64_encode(force_bytes(self.student.pk))
