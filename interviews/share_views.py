@@ -112,9 +112,10 @@ def _granted(request, link):
 
 
 def _private(response):
-    # The token is in the URL: never indexed, cached or sent on as a referrer.
+    # The token is in the URL: never indexed, cached or sent to another site as
+    # a referrer ("no-referrer" would also blank the Origin of its own forms).
     response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -65,7 +65,7 @@ def test_the_student_makes_a_link_that_opens_with_its_code(
     assert page.status_code == 200
     assert "Access code" in page.content.decode()
     assert page["X-Robots-Tag"] == "noindex, nofollow"
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
 
     assert _open(mentor, token, code.lower()).status_code == 302
     body = mentor.get(reverse("interviews:shared", args=[token])).content.decode()

@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 
 from accounts.factories import UserFactory
 from interviews.factories import InterviewRequestFactory
+from interviews.models import ShareLink
 from payments.factories import PaymentFactory
 from tests.e2e import steps
 from tests.e2e.browser import save_screenshots
@@ -151,6 +152,16 @@ def test_screenshots_of_every_page(new_context, page_as, world):
     published_review(student, world.approver, course=teaching, lift=0, days_ago=30)
     latest = published_review(student, world.approver, course=teaching, lift=2)
     shoot(page, "feedback-report", f"/interviews/{latest.public_id}/feedback/")
+    _link, token, code = ShareLink.create_for(latest, student, 7)
+    mentor = new_context().new_page()
+    shoot(mentor, "shared-code", f"/shared/{token}/")
+
+    def enter_code(page):
+        page.get_by_label("Access code").fill(code)
+        page.get_by_role("button", name="Open").click()
+        expect(page.get_by_role("heading", name="Question 1")).to_be_visible()
+
+    shoot(mentor, "shared", then=enter_code)
     draft = completed_with_recordings(student, course=world.courses["ux-designer"])
     shoot(
         console,

@@ -118,3 +118,66 @@ def test_the_report_and_the_workbench_pass_axe_at_both_widths(
         f"/admin/interviews/interviewtoreview/{published.pk}/review/", approver
     )
     assert not problems, "\n\n".join(problems)
+
+
+def share_link_and_code(page):
+    text = page.get_by_text(re.compile("Share this link")).inner_text()
+    link = re.search(r"https?://\S+/shared/[\w-]+/", text).group(0)
+    code = re.search(r"access code (\w+)", text).group(1)
+    return link, code
+
+
+def test_a_mentor_opens_the_shared_link_comments_and_is_then_revoked(
+    page_as, new_context, student, superuser
+):
+    interview = published_review(student, superuser)
+    reader = page_as(student)
+    reader.goto(f"/interviews/{interview.public_id}/feedback/")
+    reader.get_by_label("The link works for").select_option("1")
+    reader.get_by_role("button", name="Make a share link").click()
+    link, code = share_link_and_code(reader)
+
+    mentor = new_context().new_page()
+    mentor.goto(link)
+    mentor.get_by_label("Access code").fill("WRONG999")
+    mentor.get_by_role("button", name="Open").click()
+    expect(mentor.get_by_text("That code does not open this link.")).to_be_visible()
+    mentor.get_by_label("Access code").fill(code)
+    mentor.get_by_role("button", name="Open").click()
+    answer = mentor.locator("[data-answer]").first
+    video = answer.locator("video")
+    video.evaluate("v => { v.muted = true; v.currentTime = 4; }")
+    mentor.wait_for_function(
+        "v => Math.abs(v.currentTime - 4) < 0.3", arg=video.element_handle()
+    )
+    answer.get_by_role("button", name="Use the current time").click()
+    answer.get_by_label("Your name").fill("Dr Rao")
+    answer.get_by_label("Comment").fill("Lovely pause here.")
+    answer.get_by_role("button", name="Leave comment").click()
+    expect(mentor.get_by_text("Your comment at 0:04 is saved.")).to_be_visible()
+
+    reader.reload()
+    expect(reader.get_by_text("Lovely pause here.")).to_be_visible()
+    expect(reader.get_by_text("Mentor: Dr Rao").first).to_be_visible()
+    reader.get_by_role("button", name=re.compile("^Revoke")).click()
+    expect(reader.get_by_text("The link is revoked")).to_be_visible()
+
+    assert mentor.goto(link).status == 404
+
+
+def test_the_share_pages_pass_axe_at_both_widths(audit, student, superuser, client):
+    from django.urls import reverse
+
+    from interviews.models import ShareLink
+
+    interview = published_review(student, superuser)
+    _link, token, code = ShareLink.create_for(interview, student, 7)
+    path = reverse("interviews:shared", args=[token])
+
+    def enter_code(page):
+        page.get_by_label("Access code").fill(code)
+        page.get_by_role("button", name="Open").click()
+        expect(page.get_by_role("heading", name="Question 1")).to_be_visible()
+
+    problems = audit(path) + audit(path, then=enter_code)
+    assert not problems, "\n\n".join(problems)
