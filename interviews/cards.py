@@ -78,11 +78,6 @@ def _disabled(label):
     return {"action_label": label, "action_url": None, "action_enabled": False}
 
 
-def rupees(amount):
-    whole = amount == amount.to_integral_value()
-    return f"₹{amount:.0f}" if whole else f"₹{amount:.2f}"
-
-
 def card_state_for(course, payment, request, now=None):
     """The card state for `course`, given the student's newest payment for it and
     the newest request on that payment (either may be None)."""
@@ -91,8 +86,9 @@ def card_state_for(course, payment, request, now=None):
     request_url = _url("interviews:request", course.slug)
 
     if payment is None:
+        # The fee is on the card already: the badge says where the student is.
         return CardState(
-            f"Pay {rupees(course.fee)}", Tone.NONE, **_action("Pay & Schedule", pay_url)
+            "Not booked yet", Tone.NONE, **_action("Pay & Schedule", pay_url)
         )
     if payment.status == PaymentStatus.PENDING_VERIFICATION:
         return CardState(

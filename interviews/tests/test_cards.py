@@ -52,7 +52,7 @@ def _request(status, scheduled_at=None, reason="", reviewed_at=None):
 COMPLETED = PaymentStatus.COMPLETED
 CARD_TABLE = [
     # (payment, request, badge, tone, action, waiting on approver)
-    (None, None, "Pay ₹200", "", "Pay & Schedule", False),
+    (None, None, "Not booked yet", "", "Pay & Schedule", False),
     (
         _payment(PaymentStatus.PENDING_VERIFICATION),
         None,
@@ -212,10 +212,14 @@ def test_feedback_ready_links_to_the_report_and_to_booking_again():
     assert read.key != state.key  # the "feedback is in" note goes once read
 
 
-def test_a_fee_with_paise_shows_them():
-    course = _course()
-    course.fee = Decimal("249.50")
-    assert card_state_for(course, None, None, NOW).badge == "Pay ₹249.50"
+@pytest.mark.django_db
+def test_the_fee_shows_once_with_its_paise(student_client):
+    InterviewCourseFactory(title="HR Round", fee=Decimal("249.50"))
+
+    body = student_client.get(reverse("interviews:course_list")).content.decode()
+
+    assert body.count("₹249.50") == 1  # on the card, not again in a badge
+    assert "Not booked yet" in body
 
 
 @pytest.mark.django_db
@@ -239,7 +243,7 @@ def test_the_newest_payment_and_its_newest_request_decide_the_card(student):
 def test_other_students_payments_do_not_change_my_cards(student, other_student):
     course = InterviewCourseFactory()
     CompletedPaymentFactory(student=other_student, course=course)
-    assert card_states_for(student, [course])[course.pk].badge == "Pay ₹200"
+    assert card_states_for(student, [course])[course.pk].badge == "Not booked yet"
 
 
 def _fill(student, count):

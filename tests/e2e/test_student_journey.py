@@ -73,7 +73,7 @@ def test_a_student_pays_schedules_records_and_gets_reviewed(
     page.get_by_role("button", name="Create account").click()
     expect(page.get_by_role("heading", name="Interview courses")).to_be_visible()
     course_card = steps.card(page, "HR Round")
-    expect(course_card).to_contain_text("Pay ₹200")
+    expect(course_card).to_contain_text("Not booked yet")
     course_card.get_by_role("link", name="Pay & Schedule").click()
 
     # Pay: the QR code, the UPI link, then the proof.
