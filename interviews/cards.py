@@ -78,6 +78,35 @@ def _disabled(label):
     return {"action_label": label, "action_url": None, "action_enabled": False}
 
 
+def payment_words(payment):
+    """(label, tone) of a payment in the card's words, for every page a student
+    reads ("Ready to schedule", not the console's "Completed")."""
+    if payment.status == PaymentStatus.PENDING_VERIFICATION:
+        return "Pending admin approval", Tone.WAIT
+    if payment.status == PaymentStatus.REJECTED:
+        return "Payment rejected", Tone.BAD
+    if payment.consumed_at is not None:
+        return "Used", Tone.NONE
+    return "Ready to schedule", Tone.OK
+
+
+INTERVIEW_WORDS = {
+    RequestStatus.PENDING: ("Schedule request pending", Tone.WAIT),
+    RequestStatus.SCHEDULED: ("Scheduled", Tone.OK),
+    RequestStatus.REJECTED: ("Request rejected", Tone.BAD),
+    RequestStatus.CANCELLED: ("Cancelled", Tone.NONE),
+    RequestStatus.COMPLETED: ("Interview completed", Tone.OK),
+    RequestStatus.MISSED: ("Interview missed", Tone.BAD),
+}
+
+
+def interview_words(interview):
+    """(label, tone) of an interview request in the card's words."""
+    if interview.status == RequestStatus.COMPLETED and interview.reviewed_at:
+        return "Feedback ready", Tone.OK
+    return INTERVIEW_WORDS[interview.status]
+
+
 def card_state_for(course, payment, request, now=None):
     """The card state for `course`, given the student's newest payment for it and
     the newest request on that payment (either may be None)."""

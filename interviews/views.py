@@ -11,7 +11,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from interviews.cards import card_states_for
+from interviews.cards import card_states_for, interview_words, payment_words
 from interviews.forms import InterviewRequestForm
 from interviews.models import (
     OPEN_REQUEST_STATUSES,
@@ -131,10 +131,12 @@ def _my_interviews_page(request):
     # differs on every render: the CSRF token is masked afresh).
     key = []
     for payment in page:
+        payment.label, payment.tone = payment_words(payment)
         waiting = waiting or payment.status == PaymentStatus.PENDING_VERIFICATION
         key.append(f"{payment.public_id}:{payment.status}:{payment.consumed_at}")
         for interview in payment.interview_requests.all():
             interview.cancellable = interview.can_cancel(now)
+            interview.label, interview.tone = interview_words(interview)
             waiting = waiting or _waits_on_approver(interview)
             key.append(
                 f"{interview.public_id}:{interview.status}:{interview.cancellable}:"

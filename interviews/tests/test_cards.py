@@ -311,3 +311,27 @@ def test_card_states_returns_each_cards_fragment(student_client, student, approv
 def test_card_states_requires_login(client):
     response = client.get(reverse("interviews:card_states"))
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("status", "label"),
+    [
+        (PaymentStatus.PENDING_VERIFICATION, "Pending admin approval"),
+        (PaymentStatus.REJECTED, "Payment rejected"),
+        (COMPLETED, "Ready to schedule"),
+    ],
+)
+def test_payments_are_named_as_on_the_cards(status, label):
+    from interviews.cards import payment_words
+
+    assert payment_words(_payment(status))[0] == label
+    assert payment_words(_payment(COMPLETED, consumed=True))[0] == "Used"
+
+
+def test_every_interview_status_has_the_cards_words():
+    from interviews.cards import interview_words
+
+    for status in RequestStatus:
+        assert interview_words(_request(status))[0]
+    reviewed = _request(RequestStatus.COMPLETED, reviewed_at=NOW)
+    assert interview_words(reviewed)[0] == "Feedback ready"

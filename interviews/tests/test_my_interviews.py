@@ -33,7 +33,9 @@ def test_it_lists_payments_and_requests_with_states_and_reasons(
     assert "HR Round" in body
     assert "Screenshot unreadable" in body
     assert "Pick a weekday" in body
-    assert "Rejected" in body
+    # The cards' words, not the console's statuses.
+    assert "Payment rejected" in body
+    assert "Request rejected" in body
 
 
 def test_it_shows_scheduled_times_in_ist(student_client, student):
