@@ -20,6 +20,8 @@ from interviews.models import (
     RequestEvent,
     RequestStatus,
     RubricCriterion,
+    ShareEvent,
+    ShareLink,
 )
 from interviews.scheduling import overlapping_interviews
 from portal.admin_filters import StatusQueueFilter
@@ -322,6 +324,39 @@ class InterviewRequestAdmin(admin.ModelAdmin):
             return redirect("admin:interviews_interviewrequest_changelist")
         self.message_user(request, already_decided_message(interview), messages.ERROR)
         return redirect(request.path)
+
+
+# ---- Share links to outside mentors: the log (issue 16) ----
+
+
+class ShareEventInline(admin.TabularInline):
+    model = ShareEvent
+    fields = ["created_at", "kind", "actor", "ip", "note"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ShareLink)
+class ShareLinkAdmin(admin.ModelAdmin):
+    """Who shared which interview, until when, and what happened to each link.
+    Read-only: a link is made and revoked by the student on their report."""
+
+    list_display = ["interview", "created_by", "created_at", "expires_at", "revoked_at"]
+    list_select_related = ["interview__course", "interview__student", "created_by"]
+    search_fields = ["interview__student__username", "interview__student__full_name"]
+    fields = ["interview", "created_by", "created_at", "expires_at", "revoked_at"]
+    readonly_fields = fields
+    inlines = [ShareEventInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 from interviews import admin_review  # noqa: E402,F401

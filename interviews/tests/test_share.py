@@ -180,3 +180,16 @@ def test_a_link_opens_only_its_own_interviews_answers(
 
     video = reverse("interviews:shared_video", args=[token, elsewhere.public_id])
     assert client.get(video).status_code == 404
+
+
+def test_superusers_read_the_share_log_in_the_console(
+    client, superuser, student_client, published
+):
+    _make_link(student_client, published)
+    link = ShareLink.objects.get()
+    client.force_login(superuser)
+
+    page = client.get(reverse("admin:interviews_sharelink_change", args=[link.pk]))
+
+    assert page.status_code == 200
+    assert "Created" in page.content.decode()

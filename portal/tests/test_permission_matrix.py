@@ -238,6 +238,17 @@ EXPECTED = {
         delete=NOBODY,
         object_url=STAFF_REDIRECT,
     ),
+    # The share-link log: superusers read it; nobody adds or edits a link here.
+    # The scene has no link, so object pages send the superuser back (302).
+    **model_admin(
+        "interviews_sharelink",
+        changelist=SUPERUSER_ONLY,
+        change=(admin(403, 302), admin(403, 403)),
+        history=STAFF_REDIRECT,
+        add=NOBODY,
+        delete=admin(403, 302),
+        object_url=STAFF_REDIRECT,
+    ),
     # Payments come from students only; only a superuser may delete one.
     **model_admin(
         "payments_payment",
