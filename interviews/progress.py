@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django.db.models import Avg
 
 from interviews.models import AnswerScore, InterviewRequest, RequestStatus
+from portal.dates import site_time
 
 CHART_WIDTH = 240
 CHART_HEIGHT = 80
@@ -70,7 +71,7 @@ def progress_for(student, course):
     if len(attempts) < 2:
         return attempts, []
     labels = [
-        f"{index}. {attempt.completed_at:%d %b %Y}"
+        f"{index}. {site_time(attempt.completed_at, 'j M Y')}"
         for index, attempt in enumerate(attempts, start=1)
     ]
     overall = Series(

@@ -152,6 +152,12 @@ def test_screenshots_of_every_page(new_context, page_as, world):
     published_review(student, world.approver, course=teaching, lift=0, days_ago=30)
     latest = published_review(student, world.approver, course=teaching, lift=2)
     shoot(page, "feedback-report", f"/interviews/{latest.public_id}/feedback/")
+
+    def printed(page):
+        page.emulate_media(media="print")
+
+    shoot(page, "feedback-report-print", then=printed)
+    page.emulate_media(media="screen")
     _link, token, code = ShareLink.create_for(latest, student, 7)
     mentor = new_context().new_page()
     shoot(mentor, "shared-code", f"/shared/{token}/")
