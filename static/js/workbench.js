@@ -8,6 +8,23 @@
     return;
   }
   var current = 0;
+  // Unsaved ratings, scores or review text: warn before leaving the page.
+  var review = document.getElementById("review-form");
+  var dirty = false;
+  if (review) {
+    document.addEventListener("input", function (event) {
+      if (event.target.form === review) {
+        dirty = true;
+      }
+    });
+    review.addEventListener("submit", function () { dirty = false; });
+    window.addEventListener("beforeunload", function (event) {
+      if (dirty) {
+        event.preventDefault();
+        event.returnValue = "";
+      }
+    });
+  }
 
   function player(section) {
     return section.querySelector("[data-player]");
@@ -66,7 +83,7 @@
   function nextAnswer() {
     var link = document.querySelector("[data-next-answer]");
     if (answers.length === 1 && link) {
-      window.location.href = link.href;
+      window.location.href = link.href; // the browser asks first when unsaved
       return;
     }
     var video = player(answers[current]);

@@ -181,3 +181,17 @@ def test_the_share_pages_pass_axe_at_both_widths(audit, student, superuser, clie
 
     problems = audit(path) + audit(path, then=enter_code)
     assert not problems, "\n\n".join(problems)
+
+
+def test_leaving_with_unsaved_ratings_asks_first(page_as, approver, interview):
+    admin = page_as(approver)
+    admin.goto(f"/admin/interviews/interviewtoreview/{interview.pk}/review/?answer=1")
+    admin.get_by_label("Rating of this answer").select_option("4")
+    dialogs = []
+    admin.on("dialog", lambda dialog: (dialogs.append(dialog.type), dialog.dismiss()))
+
+    admin.locator("h1, h2").first.click()
+    admin.keyboard.press("n")
+
+    expect(admin.get_by_text("Answer 1 of 2")).to_be_visible()
+    assert dialogs == ["beforeunload"]
