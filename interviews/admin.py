@@ -21,6 +21,9 @@ from interviews.models import (
     InterviewRequest,
     RequestEvent,
     RequestStatus,
+    RubricCriterion,
+    ShareEvent,
+    ShareLink,
 )
 from interviews.scheduling import overlapping_interviews
 from portal.admin_emails import sent_emails_table
@@ -32,6 +35,20 @@ class InterviewQuestionInline(admin.TabularInline):
     model = InterviewQuestion
     extra = 1
     fields = ["order", "text", "preparation_seconds", "max_answer_seconds"]
+
+
+class RubricCriterionInline(admin.StackedInline):  # issue 16
+    model = RubricCriterion
+    extra = 0
+    fields = [
+        ("name", "order"),
+        "guide_1",
+        "guide_2",
+        "guide_3",
+        "guide_4",
+        "guide_5",
+    ]
+    verbose_name_plural = "rubric: what each answer is scored on, 1 to 5"
 
 
 @admin.register(InterviewCourse)
@@ -47,7 +64,7 @@ class InterviewCourseAdmin(ListedLookupsOnlyMixin, admin.ModelAdmin):
     list_filter = ["is_active"]
     search_fields = ["title", "slug"]
     prepopulated_fields = {"slug": ["title"]}
-    inlines = [InterviewQuestionInline]
+    inlines = [InterviewQuestionInline, RubricCriterionInline]
 
 
 # ---- Interview requests: the scheduling console (issue 4) ----
@@ -342,6 +359,39 @@ class InterviewRequestAdmin(ListedLookupsOnlyMixin, admin.ModelAdmin):
             return redirect("admin:interviews_interviewrequest_changelist")
         self.message_user(request, already_decided_message(interview), messages.ERROR)
         return redirect(request.path)
+
+
+# ---- Share links to outside mentors: the log (issue 16) ----
+
+
+class ShareEventInline(admin.TabularInline):
+    model = ShareEvent
+    fields = ["created_at", "kind", "actor", "ip", "note"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ShareLink)
+class ShareLinkAdmin(admin.ModelAdmin):
+    """Who shared which interview, until when, and what happened to each link.
+    Read-only: a link is made and revoked by the student on their report."""
+
+    list_display = ["interview", "created_by", "created_at", "expires_at", "revoked_at"]
+    list_select_related = ["interview__course", "interview__student", "created_by"]
+    search_fields = ["interview__student__username", "interview__student__full_name"]
+    fields = ["interview", "created_by", "created_at", "expires_at", "revoked_at"]
+    readonly_fields = fields
+    inlines = [ShareEventInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 from interviews import admin_review  # noqa: E402,F401

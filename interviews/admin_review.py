@@ -5,132 +5,22 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.template.defaultfilters import filesizeformat
-from django.urls import reverse
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.timesince import timesince
 
-from interviews import notifications, services
+from accounts.roles import OwnDecisionRefused
+from interviews import services
 from interviews.models import (
     Answer,
-    AnswerState,
     InterviewToReview,
     MissedInterview,
     RequestStatus,
+    ReviewAssignment,
 )
+from interviews.workbench import ReviewWorkbenchMixin, review_url
 from portal.admin_filters import ListedLookupsOnlyMixin, RefuseOwnDecisionsMixin
-
-RATING_CHOICES = [("", "Not rated")] + [(n, f"{n} / 5") for n in range(1, 6)]
-
-
-def _rating_field(label):
-    return forms.TypedChoiceField(
-        label=label,
-        choices=RATING_CHOICES,
-        coerce=int,
-        required=False,
-        empty_value=None,
-    )
-
-
-class AnswerReviewForm(forms.ModelForm):
-    rating = _rating_field("Rating")
-
-    class Meta:
-        model = Answer
-        fields = ["rating", "comment"]
-        widgets = {"comment": forms.Textarea(attrs={"rows": 3})}
-
-
-class AnswerReviewInline(admin.StackedInline):
-    model = Answer
-    form = AnswerReviewForm
-    fields = [
-        "question_text",
-        "recording",
-        "duration",
-        "file_size",
-        "rating",
-        "comment",
-    ]
-    readonly_fields = ["question_text", "recording", "duration", "file_size"]
-    extra = 0
-    max_num = 0
-    can_delete = False
-    verbose_name = "answer"
-    verbose_name_plural = "answers: watch and rate each one"
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("question")
-            .order_by("question__order", "question__id")
-        )
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description="Question")
-    def question_text(self, answer):
-        return answer.question.text
-
-    @admin.display(description="Recording")
-    def recording(self, answer):
-        url = reverse("interviews:answer_video", args=[answer.public_id])
-        poster = (
-            reverse("interviews:answer_poster", args=[answer.public_id])
-            if answer.poster
-            else ""
-        )
-        return format_html(
-            '<video controls preload="metadata" class="review-video" src="{}" '
-            'poster="{}" width="480" height="360" style="max-width:100%;'
-            'height:auto;background:#111">Your browser cannot play this '
-            'recording. <a href="{}">Download it</a>.</video>',
-            url,
-            poster,
-            url,
-        )
-
-    @admin.display(description="Duration")
-    def duration(self, answer):
-        if answer.state == AnswerState.FAILED:
-            return f"unreadable recording ({answer.processing_error}): download it"
-        if answer.duration_seconds is None:
-            return "unknown"
-        minutes, seconds = divmod(round(answer.duration_seconds), 60)
-        return f"{minutes}:{seconds:02d}"
-
-    @admin.display(description="Size")
-    def file_size(self, answer):
-        return filesizeformat(answer.size)
-
-
-class ReviewForm(forms.ModelForm):
-    overall_rating = _rating_field("Overall rating")
-    email_feedback = forms.BooleanField(
-        label="Email the feedback to the student",
-        required=False,
-        help_text="Sends the result and the feedback when you save.",
-    )
-
-    class Meta:
-        model = InterviewToReview
-        fields = ["overall_rating", "result", "feedback"]
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("email_feedback") and not (
-            cleaned.get("result") and (cleaned.get("feedback") or "").strip()
-        ):
-            raise forms.ValidationError(
-                "Choose a result and write the feedback before emailing it."
-            )
-        return cleaned
 
 
 class ReviewedFilter(admin.SimpleListFilter):
@@ -145,6 +35,21 @@ class ReviewedFilter(admin.SimpleListFilter):
             return queryset.filter(reviewed_at__isnull=True)
         if self.value() == "yes":
             return queryset.filter(reviewed_at__isnull=False)
+        return queryset
+
+
+class AssignedFilter(admin.SimpleListFilter):
+    title = "reviewer"
+    parameter_name = "assigned"
+
+    def lookups(self, request, model_admin):
+        return [("me", "Assigned to me"), ("nobody", "Unassigned")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "me":
+            return queryset.filter(assignment__reviewer=request.user)
+        if self.value() == "nobody":
+            return queryset.filter(assignment__isnull=True)
         return queryset
 
 
@@ -166,56 +71,34 @@ class InterviewConsoleMixin:
 @admin.register(InterviewToReview)
 class InterviewToReviewAdmin(
     ListedLookupsOnlyMixin,
-    RefuseOwnDecisionsMixin,
+    ReviewWorkbenchMixin,
     InterviewConsoleMixin,
     admin.ModelAdmin,
 ):
-    form = ReviewForm
-    inlines = [AnswerReviewInline]
+    """The queue of completed interviews; each opens in the review workbench
+    (a custom view: one answer at a time or all, the rubric, draft, publish)."""
+
     list_display = [
         "student_name",
         "course",
         "completed_at",
+        "waiting",
         "answer_count",
+        "reviewer",
         "is_reviewed",
         "overall_rating",
         "result",
+        "review_link",
     ]
-    list_filter = [ReviewedFilter, "course", "result"]
-    list_select_related = ["student", "course"]
+    list_filter = [ReviewedFilter, AssignedFilter, "course", "result"]
+    list_select_related = ["student", "course", "assignment__reviewer"]
+    actions = ["assign_to_me"]
     search_fields = ["student__username", "student__full_name", "student__email"]
     # No date_hierarchy: a SELECT DISTINCT over every completed interview on each
     # view, per row in Python on SQLite (docs/benchmarks.md).
     show_full_result_count = False
     ordering = ["completed_at", "id"]
     list_per_page = 50
-    readonly_fields = [
-        "student_name",
-        "course",
-        "scheduled_at",
-        "completed_at",
-        "reviewed_by",
-        "reviewed_at",
-    ]
-    fieldsets = [
-        (
-            "Interview",
-            {"fields": ["student_name", "course", "scheduled_at", "completed_at"]},
-        ),
-        (
-            "Review",
-            {
-                "fields": [
-                    "overall_rating",
-                    "result",
-                    "feedback",
-                    "email_feedback",
-                    "reviewed_by",
-                    "reviewed_at",
-                ]
-            },
-        ),
-    ]
 
     def get_queryset(self, request):
         answer_counts = (
@@ -237,28 +120,41 @@ class InterviewToReviewAdmin(
     def answer_count(self, interview):
         return interview.answer_total
 
-    @admin.display(description="Reviewed", boolean=True, ordering="reviewed_at")
+    @admin.display(description="Published", boolean=True, ordering="reviewed_at")
     def is_reviewed(self, interview):
         return interview.reviewed_at is not None
 
-    def save_model(self, request, obj, form, change):
-        # Only the review fields: the status belongs to the transition methods.
-        obj.check_reviewer(request.user)
-        obj.reviewed_by = request.user
-        obj.reviewed_at = timezone.now()
-        obj.save(
-            update_fields=[
-                "overall_rating",
-                "result",
-                "feedback",
-                "reviewed_by",
-                "reviewed_at",
-                "updated_at",
-            ]
+    @admin.display(description="Waiting")
+    def waiting(self, interview):
+        if interview.reviewed_at is not None or interview.completed_at is None:
+            return "—"
+        return timesince(interview.completed_at).split(",")[0]
+
+    @admin.display(description="Reviewer", ordering="assignment__reviewer__username")
+    def reviewer(self, interview):
+        assignment = getattr(interview, "assignment", None)
+        return assignment.reviewer.display_name if assignment else "—"
+
+    @admin.action(description="Assign the selected interviews to me")
+    def assign_to_me(self, request, queryset):
+        claimed = 0
+        for interview in queryset.filter(assignment__isnull=True):
+            try:
+                claimed += ReviewAssignment.claim(interview, request.user)
+            except OwnDecisionRefused:
+                continue
+        self.message_user(
+            request,
+            f"{claimed} interview{pluralize(claimed)} assigned to you; the others "
+            "already had a reviewer (or are your own)."
+            if claimed < queryset.count()
+            else f"{claimed} interview{pluralize(claimed)} assigned to you.",
         )
-        if form.cleaned_data.get("email_feedback"):
-            notifications.send_feedback(obj)
-            self.message_user(request, f"The feedback was emailed to {obj.student}.")
+
+    @admin.display(description="Review")
+    def review_link(self, interview):
+        label = "Open" if interview.reviewed_at else "Review"
+        return format_html('<a href="{}">{}</a>', review_url(interview), label)
 
 
 class ReopenForm(forms.ModelForm):

@@ -43,6 +43,9 @@ class CardState:
     # The room opens within the hour: keep polling so "Go to interview" turns
     # on by itself, without a reload.
     opens_soon: bool = False
+    # A second, quieter link (e.g. "Book another" beside "Read your feedback").
+    more_label: str | None = None
+    more_url: str | None = None
 
     @property
     def should_poll(self):
@@ -75,9 +78,33 @@ def _disabled(label):
     return {"action_label": label, "action_url": None, "action_enabled": False}
 
 
-def rupees(amount):
-    whole = amount == amount.to_integral_value()
-    return f"₹{amount:.0f}" if whole else f"₹{amount:.2f}"
+def payment_words(payment):
+    """(label, tone) of a payment in the card's words, for every page a student
+    reads ("Ready to schedule", not the console's "Completed")."""
+    if payment.status == PaymentStatus.PENDING_VERIFICATION:
+        return "Pending admin approval", Tone.WAIT
+    if payment.status == PaymentStatus.REJECTED:
+        return "Payment rejected", Tone.BAD
+    if payment.consumed_at is not None:
+        return "Used", Tone.NONE
+    return "Ready to schedule", Tone.OK
+
+
+INTERVIEW_WORDS = {
+    RequestStatus.PENDING: ("Schedule request pending", Tone.WAIT),
+    RequestStatus.SCHEDULED: ("Scheduled", Tone.OK),
+    RequestStatus.REJECTED: ("Request rejected", Tone.BAD),
+    RequestStatus.CANCELLED: ("Cancelled", Tone.NONE),
+    RequestStatus.COMPLETED: ("Interview completed", Tone.OK),
+    RequestStatus.MISSED: ("Interview missed", Tone.BAD),
+}
+
+
+def interview_words(interview):
+    """(label, tone) of an interview request in the card's words."""
+    if interview.status == RequestStatus.COMPLETED and interview.reviewed_at:
+        return "Feedback ready", Tone.OK
+    return INTERVIEW_WORDS[interview.status]
 
 
 def card_state_for(course, payment, request, now=None, email_verified=True):
@@ -99,8 +126,9 @@ def card_state_for(course, payment, request, now=None, email_verified=True):
         )
 
     if payment is None:
+        # The fee is on the card already: the badge says where the student is.
         return CardState(
-            f"Pay {rupees(course.fee)}", Tone.NONE, **_action("Pay & Schedule", pay_url)
+            "Not booked yet", Tone.NONE, **_action("Pay & Schedule", pay_url)
         )
     if payment.status == PaymentStatus.PENDING_VERIFICATION:
         return CardState(
@@ -154,10 +182,24 @@ def card_state_for(course, payment, request, now=None, email_verified=True):
             Tone.BAD,
             **_action("Reschedule", request_url),
         )
+    if status == RequestStatus.COMPLETED and request.reviewed_at is not None:
+        return CardState(
+            "Feedback ready",
+            Tone.OK,
+            note="" if request.feedback_read_at else "Your reviewer's feedback is in.",
+            **_action(
+                "Read your feedback", _url("interviews:report", request.public_id)
+            ),
+            more_label="Book another (pay again)",
+            more_url=pay_url,
+        )
     if status == RequestStatus.COMPLETED:
+        # Waiting on a reviewer: the card polls, so "Feedback ready" shows up.
         return CardState(
             "Interview completed",
             Tone.OK,
+            waiting_on_approver=True,
+            note="A reviewer is watching your answers. Your feedback appears here.",
             **_action("Book another (pay again)", pay_url),
         )
     # MISSED: the payment stays used; only an approver can give a new time.

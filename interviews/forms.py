@@ -12,7 +12,20 @@ class SlotFields(forms.Form):
     """A date and a time in the site's time zone, read as one aware datetime."""
 
     date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    time = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}))
+    # Text, not type="time": browsers show that in 12-hour form in many locales,
+    # while the help text and every page here write 24-hour times.
+    time = forms.TimeField(
+        input_formats=["%H:%M", "%H.%M", "%H:%M:%S"],
+        widget=forms.TimeInput(
+            format="%H:%M",
+            attrs={
+                "inputmode": "numeric",
+                "placeholder": "HH:MM",
+                "pattern": "[0-2]?[0-9][:.][0-5][0-9]",
+                "autocomplete": "off",
+            },
+        ),
+    )
 
     def slot(self):
         return site_datetime(self.cleaned_data["date"], self.cleaned_data["time"])
@@ -41,8 +54,8 @@ class InterviewRequestForm(SlotFields):
         self.fields["date"].label = "Preferred date"
         self.fields["time"].label = f"Preferred time ({settings.TIME_ZONE})"
         self.fields["time"].help_text = (
-            f"Between {start:%H:%M} and {end:%H:%M}; the {course.duration_minutes}-"
-            f"minute interview must end by {end:%H:%M}."
+            f"24-hour time, e.g. 14:30. Between {start:%H:%M} and {end:%H:%M}; the "
+            f"{course.duration_minutes}-minute interview must end by {end:%H:%M}."
         )
         earliest = self.earliest()
         self.fields["date"].help_text = (
@@ -53,6 +66,21 @@ class InterviewRequestForm(SlotFields):
             min=site_time(earliest, "Y-m-d"),
             max=site_time(self.latest(), "Y-m-d"),
         )
+
+    def rules(self):
+        """Every booking rule, stated before the student picks (issue 16)."""
+        start, end = settings.INTERVIEW_BOOKABLE_START, settings.INTERVIEW_BOOKABLE_END
+        minutes = self.course.duration_minutes
+        return [
+            f"At least {settings.INTERVIEW_MIN_NOTICE_HOURS} hours from now: the "
+            f"earliest time is {site_time(self.earliest(), 'j M Y, H:i')}.",
+            f"At most {settings.INTERVIEW_MAX_DAYS_AHEAD} days ahead (until "
+            f"{site_time(self.latest(), 'j M Y')}).",
+            f"Between {start:%H:%M} and {end:%H:%M}, 24-hour time; the {minutes}-"
+            f"minute interview must end by {end:%H:%M}.",
+            f"You can cancel until {settings.INTERVIEW_CANCEL_CUTOFF_HOURS} hours "
+            "before it starts; your payment then pays for a new request.",
+        ]
 
     def earliest(self):
         return self.now + timedelta(hours=settings.INTERVIEW_MIN_NOTICE_HOURS)

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Q
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import Signal, receiver
@@ -152,6 +152,7 @@ class InterviewRequest(models.Model):
     )
     result = models.CharField(max_length=16, choices=ReviewResult.choices, blank=True)
     feedback = models.TextField(max_length=5000, blank=True)
+    next_steps = models.TextField(max_length=3000, blank=True)  # issue 16
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -397,6 +398,74 @@ class InterviewRequest(models.Model):
             reminder_sent_at=None,
         )
 
+    # ---- The published review (issue 16) ----
+
+    @property
+    def is_review_published(self):
+        return self.reviewed_at is not None
+
+    def save_review_draft(self, by, **fields):
+        """Save the reviewer's overall work without showing it to the student.
+        Refused (returns False) once the review is published: what the student
+        read does not change under them."""
+        from accounts.roles import refuse_own_decision
+
+        refuse_own_decision(by, self.student, "interview")
+        allowed = {"overall_rating", "result", "feedback", "next_steps"}
+        if not set(fields) <= allowed:
+            raise ValueError(f"Not review fields: {set(fields) - allowed}")
+        won = InterviewRequest.objects.filter(
+            pk=self.pk, status=RequestStatus.COMPLETED, reviewed_at__isnull=True
+        ).update(updated_at=timezone.now(), **fields)
+        for name, value in fields.items():
+            setattr(self, name, value)
+        return bool(won)
+
+    def publish_review(self, by):
+        """Show the saved review to the student and email them. Once: the first
+        of two reviewers publishing at the same time wins, the other gets False.
+        Needs the result and the overall rating."""
+        from accounts.roles import refuse_own_decision
+
+        refuse_own_decision(by, self.student, "interview")
+        self.refresh_from_db()
+        if not self.result or self.overall_rating is None:
+            raise ValueError("Choose the result and the overall rating first.")
+        now = timezone.now()
+        with transaction.atomic():
+            won = (
+                InterviewRequest.objects.filter(
+                    pk=self.pk, status=RequestStatus.COMPLETED, reviewed_at__isnull=True
+                )
+                .exclude(result="")
+                .exclude(overall_rating__isnull=True)
+                .update(reviewed_at=now, reviewed_by=by, updated_at=now)
+            )
+            if won:
+                RequestEvent.objects.create(
+                    request=self,
+                    actor=by,
+                    from_status=RequestStatus.COMPLETED,
+                    to_status=RequestStatus.COMPLETED,
+                    note="Review published to the student.",
+                )
+                request_changed.send(sender=InterviewRequest, request=self)
+        self.refresh_from_db()
+        if won:
+            from interviews import notifications
+
+            notifications.send_feedback_published(self)
+        return bool(won)
+
+    def mark_feedback_read(self):
+        """The student opened the published report for the first time."""
+        won = InterviewRequest.objects.filter(
+            pk=self.pk, reviewed_at__isnull=False, feedback_read_at__isnull=True
+        ).update(feedback_read_at=timezone.now())
+        if won:
+            request_changed.send(sender=InterviewRequest, request=self)
+        return bool(won)
+
 
 class InterviewToReview(InterviewRequest):
     """The approvers' queue of completed interviews (a proxy: same table)."""
@@ -532,3 +601,301 @@ catalogue = CommittedCache(
 @receiver(post_delete, sender=InterviewQuestion)
 def _refresh_catalogue(sender, **kwargs):
     catalogue.refresh()
+
+
+# ---- Feedback: rubrics, scores and timestamped comments (issue 16) ----
+
+SCORE_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
+
+
+class RubricCriterion(models.Model):
+    """One thing a course's answers are scored on (1-5), with what each score
+    means, so that two reviewers give the same score for the same answer."""
+
+    course = models.ForeignKey(
+        InterviewCourse, on_delete=models.CASCADE, related_name="rubric"
+    )
+    name = models.CharField(max_length=80)
+    order = models.PositiveSmallIntegerField(default=0)
+    guide_1 = models.CharField("1 means", max_length=300, blank=True)
+    guide_2 = models.CharField("2 means", max_length=300, blank=True)
+    guide_3 = models.CharField("3 means", max_length=300, blank=True)
+    guide_4 = models.CharField("4 means", max_length=300, blank=True)
+    guide_5 = models.CharField("5 means", max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["course", "order", "id"]
+        verbose_name = "rubric criterion"
+        verbose_name_plural = "rubric criteria"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course", "name"], name="one_criterion_name_per_course"
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def guide(self):
+        """[(score, what it means)] for the scores that have a guide."""
+        return [
+            (score, getattr(self, f"guide_{score}"))
+            for score in range(1, 6)
+            if getattr(self, f"guide_{score}")
+        ]
+
+
+class AnswerScore(models.Model):
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="scores")
+    criterion = models.ForeignKey(
+        RubricCriterion, on_delete=models.CASCADE, related_name="scores"
+    )
+    score = models.PositiveSmallIntegerField(validators=SCORE_VALIDATORS)
+
+    class Meta:
+        ordering = ["criterion__order", "criterion_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["answer", "criterion"], name="one_score_per_answer_criterion"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.criterion}: {self.score}"
+
+
+class AnswerComment(models.Model):
+    """A reviewer's comment pinned to a moment of a recording."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    answer = models.ForeignKey(
+        Answer, on_delete=models.CASCADE, related_name="timed_comments"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at_seconds = models.FloatField(validators=[MinValueValidator(0)])
+    text = models.TextField(max_length=2000)
+    # Left by an outside mentor through a share link (no account): their name.
+    share = models.ForeignKey(
+        "ShareLink",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="comments",
+    )
+    mentor_name = models.CharField(max_length=80, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at_seconds", "created_at"]
+
+    def __str__(self):
+        return f"{self.at_label}: {self.text[:40]}"
+
+    @property
+    def by_mentor(self):
+        return bool(self.mentor_name)
+
+    @property
+    def at_label(self):
+        return seconds_label(self.at_seconds)
+
+
+def seconds_label(seconds):
+    """75.4 -> "1:15"."""
+    if seconds is None:
+        return ""
+    minutes, rest = divmod(int(seconds), 60)
+    return f"{minutes}:{rest:02d}"
+
+
+class ReviewAssignment(models.Model):
+    """Who reviews a completed interview: claimed from the queue by a reviewer,
+    or given to one by a lead. One per interview."""
+
+    interview = models.OneToOneField(
+        InterviewRequest, on_delete=models.CASCADE, related_name="assignment"
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    assigned_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.interview} -> {self.reviewer}"
+
+    @classmethod
+    def claim(cls, interview, reviewer):
+        """`reviewer` takes an unassigned interview. Returns whether they got it
+        (False when someone else holds it, or claimed it at the same moment)."""
+        from accounts.roles import refuse_own_decision
+
+        refuse_own_decision(reviewer, interview.student, "interview")
+        try:
+            with transaction.atomic():
+                cls.objects.create(
+                    interview=interview, reviewer=reviewer, assigned_by=reviewer
+                )
+                _audit_assignment(interview, reviewer, reviewer)
+        except IntegrityError:
+            return cls.objects.filter(interview=interview, reviewer=reviewer).exists()
+        return True
+
+    @classmethod
+    def assign(cls, interview, reviewer, by):
+        """A lead gives the interview to `reviewer`, whoever held it."""
+        from accounts.roles import refuse_own_decision
+
+        refuse_own_decision(reviewer, interview.student, "interview")
+        with transaction.atomic():
+            cls.objects.update_or_create(
+                interview=interview,
+                defaults={"reviewer": reviewer, "assigned_by": by},
+            )
+            _audit_assignment(interview, reviewer, by)
+        return True
+
+
+def _audit_assignment(interview, reviewer, by):
+    RequestEvent.objects.create(
+        request=interview,
+        actor=by,
+        from_status=interview.status,
+        to_status=interview.status,
+        note=f"Review assigned to {reviewer.get_username()}.",
+    )
+
+
+# ---- Sharing a report with an outside mentor (issue 16) ----
+
+SHARE_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+
+
+class ShareLink(models.Model):
+    """A link to one interview's recordings for someone without an account: it
+    needs an access code too, expires, and can be revoked. The token and the
+    code are stored hashed: a database leak opens no link."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    interview = models.ForeignKey(
+        InterviewRequest, on_delete=models.CASCADE, related_name="share_links"
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    code_hash = models.CharField(max_length=128, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Share of {self.interview}"
+
+    @staticmethod
+    def hash_token(token):
+        import hashlib
+
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @classmethod
+    def create_for(cls, interview, by, days):
+        """A new link; returns (link, token, code). The token and the code are
+        shown once, to the person who made it."""
+        import secrets
+
+        from django.contrib.auth.hashers import make_password
+
+        token = secrets.token_urlsafe(24)
+        code = "".join(secrets.choice(SHARE_CODE_ALPHABET) for _ in range(8))
+        link = cls.objects.create(
+            interview=interview,
+            token_hash=cls.hash_token(token),
+            code_hash=make_password(code),
+            created_by=by,
+            expires_at=timezone.now() + timedelta(days=days),
+        )
+        link.log(ShareEvent.Kind.CREATED, by=by)
+        return link, token, code
+
+    @classmethod
+    def live(cls):
+        return cls.objects.filter(
+            revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
+
+    def check_code(self, code):
+        from django.contrib.auth.hashers import check_password
+
+        cleaned = "".join((code or "").split()).upper()
+        return check_password(cleaned, self.code_hash)
+
+    @property
+    def is_live(self):
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+    def revoke(self, by):
+        """Returns whether this call revoked it."""
+        won = ShareLink.objects.filter(pk=self.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        if won:
+            self.refresh_from_db()
+            self.log(ShareEvent.Kind.REVOKED, by=by)
+        return bool(won)
+
+    def log(self, kind, by=None, ip="", note=""):
+        return ShareEvent.objects.create(
+            share=self, kind=kind, actor=by, ip=ip or None, note=note
+        )
+
+
+class ShareEvent(models.Model):
+    """Who made, opened, used or revoked a share link, and wrong codes tried."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Created"
+        OPENED = "opened", "Opened with the code"
+        WRONG_CODE = "wrong_code", "Wrong code"
+        COMMENTED = "commented", "Comment left"
+        REVOKED = "revoked", "Revoked"
+
+    share = models.ForeignKey(
+        ShareLink, on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} at {self.created_at:%Y-%m-%d %H:%M}"

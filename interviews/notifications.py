@@ -84,10 +84,12 @@ def send_completed(interview):
     )
 
 
-def send_feedback(interview):
+def send_feedback_published(interview):  # issue 16
+    """The review is published: the student gets a link to the report."""
+    report = reverse("interviews:report", args=[interview.public_id])
     send_on_commit(
         "interview_feedback",
-        {"interview": interview, "student": interview.student},
+        {**_context(interview), "report_path": report},
         [interview.student.email],
         key=_key(interview, "feedback", interview.reviewed_at),
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from interviews import privacy, room_views, views
+from interviews import privacy, review_views, room_views, share_views, views
 
 app_name = "interviews"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("courses/states/", views.card_states, name="card_states"),
     path("courses/<slug:slug>/request/", views.request_interview, name="request"),
     path("interviews/", views.my_interviews, name="my_interviews"),
+    path("interviews/state/", views.my_interviews_state, name="my_interviews_state"),
     path("interviews/<uuid:public_id>/cancel/", views.cancel, name="cancel"),
     # The interview room (issue 5)
     path("interviews/<uuid:public_id>/room/", room_views.room, name="room"),
@@ -52,5 +53,37 @@ urlpatterns = [
         "answers/<uuid:public_id>/video/",
         room_views.answer_video,
         name="answer_video",
+    ),
+    # The feedback report (issue 16)
+    path(
+        "interviews/<uuid:public_id>/feedback/",
+        review_views.report,
+        name="report",
+    ),
+    path(
+        "interviews/<uuid:public_id>/feedback/read/",
+        review_views.report_read,
+        name="report_read",
+    ),
+    path(
+        "interviews/<uuid:public_id>/feedback/share/",
+        share_views.create_share,
+        name="create_share",
+    ),
+    path(
+        "interviews/<uuid:public_id>/feedback/share/<uuid:share_id>/revoke/",
+        share_views.revoke_share,
+        name="revoke_share",
+    ),
+    path("shared/<str:token>/", share_views.shared, name="shared"),
+    path(
+        "shared/<str:token>/answers/<uuid:answer_id>/video/",
+        share_views.shared_video,
+        name="shared_video",
+    ),
+    path(
+        "shared/<str:token>/answers/<uuid:answer_id>/comments/",
+        share_views.shared_comment,
+        name="shared_comment",
     ),
 ]

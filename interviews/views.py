@@ -1,3 +1,5 @@
+import hashlib
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from interviews import services
-from interviews.cards import card_states_for
+from interviews.cards import card_states_for, interview_words, payment_words
 from interviews.forms import InterviewRequestForm
 from interviews.models import (
     OPEN_REQUEST_STATUSES,
@@ -19,7 +21,7 @@ from interviews.models import (
     RequestStatus,
 )
 from interviews.scheduling import RequestRefused, create_request, usable_payment_for
-from payments.models import Payment
+from payments.models import Payment, PaymentStatus
 
 
 def _courses_with_cards(user):
@@ -113,9 +115,9 @@ def request_interview(request, slug):
     )
 
 
-@login_required
-@require_GET
-def my_interviews(request):
+def _my_interviews_page(request):
+    """The page of the student's payments with their requests, and whether
+    anything on it waits on an approver (then the page polls)."""
     requests = InterviewRequest.objects.select_related("course").order_by("-created_at")
     payments = (
         Payment.objects.filter(student=request.user)
@@ -125,10 +127,58 @@ def my_interviews(request):
     )
     page = Paginator(payments, 10).get_page(request.GET.get("page"))
     now = timezone.now()
+    waiting = False
+    # Changes whenever anything the student sees changes (the HTML itself
+    # differs on every render: the CSRF token is masked afresh).
+    key = []
     for payment in page:
+        payment.label, payment.tone = payment_words(payment)
+        waiting = waiting or payment.status == PaymentStatus.PENDING_VERIFICATION
+        key.append(f"{payment.public_id}:{payment.status}:{payment.consumed_at}")
         for interview in payment.interview_requests.all():
             interview.cancellable = interview.can_cancel(now)
-    return render(request, "interviews/my_interviews.html", {"page": page})
+            interview.label, interview.tone = interview_words(interview)
+            waiting = waiting or _waits_on_approver(interview)
+            key.append(
+                f"{interview.public_id}:{interview.status}:{interview.cancellable}:"
+                f"{interview.reviewed_at}:{interview.feedback_read_at}"
+            )
+    state_key = hashlib.sha256("|".join(key).encode()).hexdigest()[:16]
+    return {"page": page, "waiting": waiting, "state_key": state_key}
+
+
+def _waits_on_approver(interview):
+    return interview.status == RequestStatus.PENDING or (
+        interview.status == RequestStatus.COMPLETED and interview.reviewed_at is None
+    )
+
+
+@login_required
+@require_GET
+def my_interviews(request):
+    return render(
+        request, "interviews/my_interviews.html", _my_interviews_page(request)
+    )
+
+
+@login_required
+@require_GET
+def my_interviews_state(request):
+    """The list of My interviews, for static/js/my_interviews.js to swap in."""
+    context = _my_interviews_page(request)
+    html = render_to_string(
+        "interviews/_my_interviews_list.html", context, request=request
+    )
+    response = JsonResponse(
+        {
+            "html": html,
+            "key": context["state_key"],
+            "waiting": context["waiting"],
+            "poll_seconds": settings.STATUS_POLL_SECONDS,
+        }
+    )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _get_request_for_user(request, public_id):

@@ -38,20 +38,21 @@ def _payment(status, remarks="", consumed=False):
     )
 
 
-def _request(status, scheduled_at=None, reason=""):
+def _request(status, scheduled_at=None, reason="", reviewed_at=None):
     return InterviewRequest(
         course=_course(),
         status=status,
         preferred_at=LATER,
         scheduled_at=scheduled_at,
         rejection_reason=reason,
+        reviewed_at=reviewed_at,
     )
 
 
 COMPLETED = PaymentStatus.COMPLETED
 CARD_TABLE = [
     # (payment, request, badge, tone, action, waiting on approver)
-    (None, None, "Pay ₹200", "", "Pay & Schedule", False),
+    (None, None, "Not booked yet", "", "Pay & Schedule", False),
     (
         _payment(PaymentStatus.PENDING_VERIFICATION),
         None,
@@ -99,6 +100,14 @@ CARD_TABLE = [
         "Interview completed",
         "ok",
         "Book another (pay again)",
+        True,  # waiting on a reviewer: the card polls for "Feedback ready"
+    ),
+    (
+        _payment(COMPLETED, consumed=True),
+        _request(RequestStatus.COMPLETED, reviewed_at=NOW),
+        "Feedback ready",
+        "ok",
+        "Read your feedback",
         False,
     ),
     (
@@ -218,10 +227,25 @@ def test_cards_keep_polling_only_when_the_room_opens_within_the_hour():
     assert state(opens - timedelta(minutes=30)).key != state(opens).key
 
 
-def test_a_fee_with_paise_shows_them():
-    course = _course()
-    course.fee = Decimal("249.50")
-    assert card_state_for(course, None, None, NOW).badge == "Pay ₹249.50"
+def test_feedback_ready_links_to_the_report_and_to_booking_again():
+    interview = _request(RequestStatus.COMPLETED, reviewed_at=NOW)
+    state = card_state_for(_course(), _payment(COMPLETED, consumed=True), interview)
+    assert state.action_url == _url("interviews:report", interview.public_id)
+    assert state.action_enabled
+    assert state.more_url == _url("payments:pay", "data-analyst")
+    interview.feedback_read_at = NOW
+    read = card_state_for(_course(), _payment(COMPLETED, consumed=True), interview)
+    assert read.key != state.key  # the "feedback is in" note goes once read
+
+
+@pytest.mark.django_db
+def test_the_fee_shows_once_with_its_paise(student_client):
+    InterviewCourseFactory(title="HR Round", fee=Decimal("249.50"))
+
+    body = student_client.get(reverse("interviews:course_list")).content.decode()
+
+    assert body.count("₹249.50") == 1  # on the card, not again in a badge
+    assert "Not booked yet" in body
 
 
 @pytest.mark.django_db
@@ -245,7 +269,7 @@ def test_the_newest_payment_and_its_newest_request_decide_the_card(student):
 def test_other_students_payments_do_not_change_my_cards(student, other_student):
     course = InterviewCourseFactory()
     CompletedPaymentFactory(student=other_student, course=course)
-    assert card_states_for(student, [course])[course.pk].badge == "Pay ₹200"
+    assert card_states_for(student, [course])[course.pk].badge == "Not booked yet"
 
 
 def _fill(student, count):
@@ -313,3 +337,27 @@ def test_card_states_returns_each_cards_fragment(student_client, student, approv
 def test_card_states_requires_login(client):
     response = client.get(reverse("interviews:card_states"))
     assert response.status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("status", "label"),
+    [
+        (PaymentStatus.PENDING_VERIFICATION, "Pending admin approval"),
+        (PaymentStatus.REJECTED, "Payment rejected"),
+        (COMPLETED, "Ready to schedule"),
+    ],
+)
+def test_payments_are_named_as_on_the_cards(status, label):
+    from interviews.cards import payment_words
+
+    assert payment_words(_payment(status))[0] == label
+    assert payment_words(_payment(COMPLETED, consumed=True))[0] == "Used"
+
+
+def test_every_interview_status_has_the_cards_words():
+    from interviews.cards import interview_words
+
+    for status in RequestStatus:
+        assert interview_words(_request(status))[0]
+    reviewed = _request(RequestStatus.COMPLETED, reviewed_at=NOW)
+    assert interview_words(reviewed)[0] == "Feedback ready"

@@ -33,7 +33,9 @@ def test_it_lists_payments_and_requests_with_states_and_reasons(
     assert "HR Round" in body
     assert "Screenshot unreadable" in body
     assert "Pick a weekday" in body
-    assert "Rejected" in body
+    # The cards' words, not the console's statuses.
+    assert "Payment rejected" in body
+    assert "Request rejected" in body
 
 
 def test_it_shows_scheduled_times_in_ist(student_client, student):
@@ -79,3 +81,71 @@ def test_it_is_paginated_in_constant_queries(
 
 def test_it_requires_login(client):
     assert client.get(URL).status_code == 302
+
+
+# ---- Live updates and the feedback link (issue 16) ----
+
+STATE_URL = reverse("interviews:my_interviews_state")
+
+
+def test_the_page_polls_while_a_request_waits_on_an_approver(student_client, student):
+    InterviewRequestFactory(student=student)
+
+    body = student_client.get(URL).content.decode()
+
+    assert 'data-waiting="true"' in body
+    assert "js/my_interviews.js" in body
+    assert STATE_URL in body
+
+
+def test_the_page_does_not_poll_when_nothing_waits(student_client, student):
+    CompletedPaymentFactory(student=student)
+
+    assert 'data-waiting="false"' in student_client.get(URL).content.decode()
+
+
+def test_the_state_changes_its_key_when_a_request_is_decided(
+    student_client, student, approver
+):
+    interview = InterviewRequestFactory(student=student)
+    before = student_client.get(STATE_URL).json()
+
+    interview.reject(approver, "No approver that day")
+    after = student_client.get(STATE_URL).json()
+
+    assert before["waiting"] is True
+    assert after["waiting"] is False
+    assert after["key"] != before["key"]
+    assert "No approver that day" in after["html"]
+    assert student_client.get(STATE_URL).json()["key"] == after["key"]
+
+
+def test_the_state_is_only_the_students_own(client, student, other_student):
+    InterviewRequestFactory(student=other_student, notes="Other's secret note")
+    client.force_login(student)
+
+    data = client.get(STATE_URL).json()
+
+    assert "secret" not in data["html"]
+    assert data["waiting"] is False
+
+
+def test_a_published_review_is_linked(student_client, student):
+    from interviews.factories import AnswerFactory
+    from interviews.tests.room_helpers import open_interview
+
+    interview = open_interview(student, questions=1)
+    AnswerFactory(request=interview, question=interview.course.questions.get())
+    interview.complete()
+    body = student_client.get(URL).content.decode()
+    assert "A reviewer is watching your answers" in body
+    assert 'data-waiting="true"' in body
+
+    interview.overall_rating, interview.result = 4, "pass"
+    interview.save()
+    interview.publish_review(None)
+
+    body = student_client.get(URL).content.decode()
+    report = reverse("interviews:report", args=[interview.public_id])
+    assert f'href="{report}"' in body
+    assert 'data-waiting="false"' in body

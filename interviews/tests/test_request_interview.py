@@ -54,7 +54,18 @@ def test_the_form_shows_the_site_time_zone(student_client, course, paid):
     body = student_client.get(_url(course)).content.decode()
     assert "Asia/Kolkata" in body
     assert 'type="date"' in body
-    assert 'type="time"' in body
+    # 24-hour text, not type="time" (12-hour in many browsers' locales).
+    assert 'placeholder="HH:MM"' in body
+    assert 'type="time"' not in body
+
+
+def test_the_form_states_every_booking_rule_up_front(student_client, course, paid):
+    body = student_client.get(_url(course)).content.decode()
+    assert "When you can book" in body
+    assert "At least 12 hours from now" in body
+    assert "days ahead" in body
+    assert "24-hour time" in body
+    assert "You can cancel until" in body
 
 
 @pytest.mark.parametrize(

@@ -286,37 +286,56 @@ def test_review_form_never_fails(approver_client):
         status=RequestStatus.COMPLETED, completed_at=timezone.now()
     )
     answer = AnswerFactory(request=interview)
-    url = reverse("admin:interviews_interviewtoreview_change", args=[interview.pk])
+    url = reverse("admin:interviews_interviewtoreview_review", args=[interview.pk])
+    publish = reverse("admin:interviews_interviewtoreview_publish", args=[interview.pk])
     assert approver_client.get(url).status_code == 200
+    prefix = f"answer-{answer.public_id}"
 
     @EXAMPLES
     @given(
         overall=st.one_of(text, st.integers(-3, 9).map(str)),
         result=st.one_of(text, st.sampled_from(["pass", "needs_work", ""])),
         feedback=text,
-        email=st.booleans(),
+        publishing=st.booleans(),
         rating=st.one_of(text, st.integers(-3, 9).map(str)),
         comment=text,
     )
-    def run(overall, result, feedback, email, rating, comment):
+    def run(overall, result, feedback, publishing, rating, comment):
         data = {
             "overall_rating": overall,
             "result": result,
             "feedback": feedback,
-            "answers-TOTAL_FORMS": "1",
-            "answers-INITIAL_FORMS": "1",
-            "answers-MIN_NUM_FORMS": "0",
-            "answers-MAX_NUM_FORMS": "0",
-            "answers-0-id": str(answer.pk),
-            "answers-0-request": str(interview.pk),
-            "answers-0-rating": rating,
-            "answers-0-comment": comment,
-            "_save": "Save",
+            "next_steps": comment,
+            f"{prefix}-rating": rating,
+            f"{prefix}-comment": comment,
         }
-        if email:
-            data["email_feedback"] = "on"
-        response = in_savepoint(lambda: approver_client.post(url, data))
+        target = publish if publishing else url
+        response = in_savepoint(lambda: approver_client.post(target, data))
         assert_page_or_redirect(response)
+
+    run()
+
+
+def test_timed_comment_form_never_fails(approver_client):
+    interview = ScheduledRequestFactory(
+        status=RequestStatus.COMPLETED, completed_at=timezone.now()
+    )
+    answer = AnswerFactory(request=interview)
+    url = reverse(
+        "admin:interviews_interviewtoreview_comment",
+        args=[interview.pk, answer.public_id],
+    )
+    prefix = f"comment-{answer.public_id}"
+
+    @EXAMPLES
+    @given(
+        at=st.one_of(text, st.floats(allow_nan=True).map(str)), comment=text, back=text
+    )
+    def run(at, comment, back):
+        data = {f"{prefix}-at_seconds": at, f"{prefix}-text": comment, "next": back}
+        response = in_savepoint(lambda: approver_client.post(url, data))
+        assert response.status_code == 302
+        assert response["Location"].startswith("/admin/")
 
     run()
 

@@ -96,29 +96,35 @@ def test_review_feedback_and_comments_are_escaped(
     )
     answer = AnswerFactory(request=interview)
     log_in_verified(client, approver)
-    url = reverse("admin:interviews_interviewtoreview_change", args=[interview.pk])
+    url = reverse("admin:interviews_interviewtoreview_review", args=[interview.pk])
+    publish = reverse("admin:interviews_interviewtoreview_publish", args=[interview.pk])
+    prefix = f"answer-{answer.public_id}"
+    client.post(
+        reverse(
+            "admin:interviews_interviewtoreview_comment",
+            args=[interview.pk, answer.public_id],
+        ),
+        {
+            f"comment-{answer.public_id}-at_seconds": "1",
+            f"comment-{answer.public_id}-text": PAYLOAD,
+        },
+    )
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            url,
+            publish,
             {
                 "overall_rating": "4",
                 "result": "pass",
                 "feedback": PAYLOAD,
-                "email_feedback": "on",
-                "answers-TOTAL_FORMS": "1",
-                "answers-INITIAL_FORMS": "1",
-                "answers-MIN_NUM_FORMS": "0",
-                "answers-MAX_NUM_FORMS": "0",
-                "answers-0-id": str(answer.pk),
-                "answers-0-request": str(interview.pk),
-                "answers-0-rating": "3",
-                "answers-0-comment": PAYLOAD,
-                "_save": "Save",
+                "next_steps": PAYLOAD,
+                f"{prefix}-rating": "3",
+                f"{prefix}-comment": PAYLOAD,
             },
         )
     assert response.status_code == 302
     answer.refresh_from_db()
     assert answer.comment == PAYLOAD
+    assert answer.timed_comments.get().text == PAYLOAD
     assert len(mailoutbox) == 1
     assert_escaped(_html_email(mailoutbox[0]))
     assert_escaped(client.get(url).content.decode())
@@ -128,6 +134,8 @@ def test_review_feedback_and_comments_are_escaped(
     log_in_verified(client, student)
     page = client.get(reverse("interviews:my_interviews")).content.decode()
     assert_escaped(page, must_show=False)
+    report = reverse("interviews:report", args=[interview.public_id])
+    assert_escaped(client.get(report).content.decode())
 
 
 def test_a_name_typed_at_sign_up_is_escaped_in_the_welcome(client, settings):

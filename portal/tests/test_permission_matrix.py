@@ -155,6 +155,38 @@ EXPECTED = {
         "GET": row(LOGIN, 200, 404, 200, 200),
         "POST": logged_in(405),
     },
+    # ---- The feedback report and live My interviews (issue 16) ----
+    "interviews:my_interviews_state": {
+        "GET": logged_in(200),
+        "POST": logged_in(405),
+    },
+    # The scene's interview is not completed: no report for anyone yet.
+    "interviews:report": {"GET": logged_in(404), "POST": logged_in(405)},
+    "interviews:report_read": {"GET": logged_in(405), "POST": logged_in(404)},
+    "interviews:create_share": {"GET": logged_in(405), "POST": logged_in(404)},
+    "interviews:revoke_share": {"GET": logged_in(405), "POST": logged_in(404)},
+    # Share links need no account; the scene's token opens nothing.
+    "interviews:shared": both(same(404)),
+    "interviews:shared_video": {"GET": same(404), "POST": same(405)},
+    "interviews:shared_comment": {"GET": same(405), "POST": same(404)},
+    # The review workbench: the scene's interview is not in the review queue.
+    "admin:interviews_interviewtoreview_review": both(admin(404, 404)),
+    "admin:interviews_interviewtoreview_publish": {
+        "GET": admin(405, 405),
+        "POST": admin(404, 404),
+    },
+    "admin:interviews_interviewtoreview_assign": {
+        "GET": admin(405, 405),
+        "POST": admin(404, 404),
+    },
+    "admin:interviews_interviewtoreview_comment": {
+        "GET": admin(405, 405),
+        "POST": admin(404, 404),
+    },
+    "admin:interviews_interviewtoreview_delete_comment": {
+        "GET": admin(405, 405),
+        "POST": admin(404, 404),
+    },
     # The approval console. Students get 403 everywhere under /admin/.
     "admin:index": both(BOTH_STAFF),
     "admin:login": {
@@ -224,11 +256,12 @@ EXPECTED = {
         object_url=STAFF_REDIRECT,
     ),
     # Review queues: the scene's interview is in neither, so its change page
-    # sends staff back with "does not exist" (302).
+    # sends staff back with "does not exist" (302); the review queue's change
+    # page is the workbench's door, which has no such interview (404).
     **model_admin(
         "interviews_interviewtoreview",
         changelist=BOTH_STAFF,
-        change=STAFF_REDIRECT,
+        change=admin(404, 404),
         history=STAFF_REDIRECT,
         add=NOBODY,
         delete=NOBODY,
@@ -241,6 +274,17 @@ EXPECTED = {
         history=STAFF_REDIRECT,
         add=NOBODY,
         delete=NOBODY,
+        object_url=STAFF_REDIRECT,
+    ),
+    # The share-link log: superusers read it; nobody adds or edits a link here.
+    # The scene has no link, so object pages send the superuser back (302).
+    **model_admin(
+        "interviews_sharelink",
+        changelist=SUPERUSER_ONLY,
+        change=(admin(403, 302), admin(403, 403)),
+        history=STAFF_REDIRECT,
+        add=NOBODY,
+        delete=admin(403, 302),
         object_url=STAFF_REDIRECT,
     ),
     # Payments come from students only; only a superuser may delete one.
@@ -320,6 +364,8 @@ class Scene:
             return self.interview.public_id
         if key == "question_id":
             return self.unanswered.public_id
+        if key in {"answer_id", "comment_id", "share_id"}:
+            return self.answer.public_id  # no comment has it: 404
         if key == "uidb64":
             return urlsafe_base64_encode(force_bytes(self.student.pk))
         if key == "token":

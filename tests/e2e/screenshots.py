@@ -15,9 +15,11 @@ from playwright.sync_api import expect
 
 from accounts.factories import UserFactory
 from interviews.factories import InterviewRequestFactory
+from interviews.models import ShareLink
 from payments.factories import PaymentFactory
 from tests.e2e import steps
 from tests.e2e.browser import save_screenshots
+from tests.e2e.feedback_world import completed_with_recordings, published_review
 from tests.e2e.world import build_world
 
 pytestmark = pytest.mark.e2e
@@ -143,6 +145,40 @@ def test_screenshots_of_every_page(new_context, page_as, world):
     shoot(console, "admin-review-queue")
     console.get_by_role("link", name=re.compile(student.display_name)).first.click()
     shoot(console, "admin-review")
+
+    # The feedback report and the review workbench (issue 16): two published
+    # attempts at one course (so the report charts the progress) and a draft.
+    teaching = world.courses["teaching"]
+    published_review(student, world.approver, course=teaching, lift=0, days_ago=30)
+    latest = published_review(student, world.approver, course=teaching, lift=2)
+    shoot(page, "feedback-report", f"/interviews/{latest.public_id}/feedback/")
+
+    def printed(page):
+        page.emulate_media(media="print")
+
+    shoot(page, "feedback-report-print", then=printed)
+    page.emulate_media(media="screen")
+    _link, token, code = ShareLink.create_for(latest, student, 7)
+    mentor = new_context().new_page()
+    shoot(mentor, "shared-code", f"/shared/{token}/")
+
+    def enter_code(page):
+        page.get_by_label("Access code").fill(code)
+        page.get_by_role("button", name="Open").click()
+        expect(page.get_by_role("heading", name="Question 1")).to_be_visible()
+
+    shoot(mentor, "shared", then=enter_code)
+    draft = completed_with_recordings(student, course=world.courses["ux-designer"])
+    shoot(
+        console,
+        "admin-workbench",
+        f"/admin/interviews/interviewtoreview/{draft.pk}/review/",
+    )
+    shoot(
+        console,
+        "admin-workbench-one",
+        f"/admin/interviews/interviewtoreview/{draft.pk}/review/?answer=1",
+    )
 
     # The student pages are held to this by test_accessibility.py; the console
     # (Django's admin) is reported here, to be looked at.

@@ -99,7 +99,7 @@ def build_world():
         world.courses[slug] = _course(order, slug, title)
     c = world.courses
 
-    # ux-designer is not paid: "Pay ₹200".
+    # ux-designer is not paid: "Not booked yet".
     # Paid, waiting for an approver.
     world.payments["pending"] = PaymentFactory(
         student=student, course=c["data-analyst"], utr="412345678901"
