@@ -376,7 +376,7 @@ class ShareEventInline(admin.TabularInline):
 
 
 @admin.register(ShareLink)
-class ShareLinkAdmin(admin.ModelAdmin):
+class ShareLinkAdmin(ListedLookupsOnlyMixin, admin.ModelAdmin):
     """Who shared which interview, until when, and what happened to each link.
     Read-only: a link is made and revoked by the student on their report."""
 

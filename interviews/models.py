@@ -408,9 +408,7 @@ class InterviewRequest(models.Model):
         """Save the reviewer's overall work without showing it to the student.
         Refused (returns False) once the review is published: what the student
         read does not change under them."""
-        from accounts.roles import refuse_own_decision
-
-        refuse_own_decision(by, self.student, "interview")
+        self.check_reviewer(by)
         allowed = {"overall_rating", "result", "feedback", "next_steps"}
         if not set(fields) <= allowed:
             raise ValueError(f"Not review fields: {set(fields) - allowed}")
@@ -425,9 +423,7 @@ class InterviewRequest(models.Model):
         """Show the saved review to the student and email them. Once: the first
         of two reviewers publishing at the same time wins, the other gets False.
         Needs the result and the overall rating."""
-        from accounts.roles import refuse_own_decision
-
-        refuse_own_decision(by, self.student, "interview")
+        self.check_reviewer(by)
         self.refresh_from_db()
         if not self.result or self.overall_rating is None:
             raise ValueError("Choose the result and the overall rating first.")

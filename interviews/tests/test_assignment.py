@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from accounts.factories import UserFactory
 from accounts.roles import OwnDecisionRefused, make_approver
+from accounts.testing import log_in_verified
 from interviews.factories import AnswerFactory
 from interviews.models import RequestEvent, ReviewAssignment
 from interviews.tests.room_helpers import open_interview
@@ -68,7 +69,7 @@ def test_an_approver_cannot_take_an_assigned_interview(
 def test_a_lead_assigns_to_any_reviewer(client, superuser, approver, completed):
     colleague = make_approver(UserFactory(username="ravi"))
     ReviewAssignment.claim(completed, colleague)
-    client.force_login(superuser)
+    log_in_verified(client, superuser)
 
     client.post(_assign_url(completed), {"reviewer": approver.pk})
 

@@ -163,7 +163,8 @@ def test_reviewing_ones_own_interview_is_refused_and_nothing_is_saved(
     approver_client, own_completed
 ):
     answer = own_completed.answers.get()
-    url = reverse("admin:interviews_interviewtoreview_change", args=[own_completed.pk])
+    url = reverse("admin:interviews_interviewtoreview_publish", args=[own_completed.pk])
+    prefix = f"answer-{answer.public_id}"
 
     response = approver_client.post(
         url,
@@ -171,15 +172,9 @@ def test_reviewing_ones_own_interview_is_refused_and_nothing_is_saved(
             "overall_rating": "5",
             "result": "pass",
             "feedback": "Excellent, says me.",
-            "email_feedback": "on",
-            "answers-TOTAL_FORMS": "1",
-            "answers-INITIAL_FORMS": "1",
-            "answers-MIN_NUM_FORMS": "0",
-            "answers-MAX_NUM_FORMS": "0",
-            "answers-0-id": str(answer.pk),
-            "answers-0-request": str(own_completed.pk),
-            "answers-0-rating": "5",
-            "answers-0-comment": "Great",
+            "next_steps": "None needed.",
+            f"{prefix}-rating": "5",
+            f"{prefix}-comment": "Great",
         },
         follow=True,
     )

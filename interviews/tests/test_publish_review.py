@@ -13,6 +13,8 @@ from interviews.factories import AnswerFactory
 from interviews.models import InterviewRequest, RequestEvent, ReviewResult
 from interviews.tests.room_helpers import open_interview
 
+pytestmark = pytest.mark.usefixtures("immediate_tasks")
+
 
 def _completed(student, **review):
     interview = open_interview(student, questions=1)

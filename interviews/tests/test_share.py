@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.testing import log_in_verified
 from interviews.factories import AnswerFactory
 from interviews.models import (
     AnswerComment,
@@ -187,7 +188,7 @@ def test_superusers_read_the_share_log_in_the_console(
 ):
     _make_link(student_client, published)
     link = ShareLink.objects.get()
-    client.force_login(superuser)
+    log_in_verified(client, superuser)
 
     page = client.get(reverse("admin:interviews_sharelink_change", args=[link.pk]))
 

@@ -5,6 +5,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from accounts.testing import log_in_verified
 from interviews.factories import AnswerFactory
 from interviews.models import (
     AnswerComment,
@@ -14,6 +15,8 @@ from interviews.models import (
     RubricCriterion,
 )
 from interviews.tests.room_helpers import open_interview
+
+pytestmark = pytest.mark.usefixtures("immediate_tasks")
 
 
 @pytest.fixture
@@ -269,7 +272,7 @@ def test_staff_without_the_review_permission_is_refused(client, completed):
     from accounts.factories import UserFactory
 
     staff = UserFactory(username="clerk", is_staff=True)
-    client.force_login(staff)
+    log_in_verified(client, staff)
 
     assert client.get(_url(completed)).status_code == 403
 
