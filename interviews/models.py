@@ -45,6 +45,9 @@ class InterviewCourse(models.Model):
     class Meta:
         ordering = ["display_order", "title"]
         indexes = [models.Index(fields=["is_active", "display_order", "title"])]
+        # The owner's analytics page (interviews/analytics_views.py); not given
+        # to the Approvers group.
+        permissions = [("view_analytics", "Can view the analytics page")]
 
     def __str__(self):
         return self.title

@@ -301,3 +301,14 @@ LOGGING = {
         "django.security": {"level": "WARNING", "propagate": True},
     },
 }
+
+# ---- Analytics and metrics (issue 19) ----
+# Decisions slower than this count as "longer than the target" on the analytics page.
+ANALYTICS_TURNAROUND_TARGET_HOURS = env.int(
+    "ANALYTICS_TURNAROUND_TARGET_HOURS", default=24
+)
+# /metrics (Prometheus) answers 404 while this is unset; scrapers send it as
+# "Authorization: Bearer <token>".
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Outermost, so the latency it records covers every other middleware.
+MIDDLEWARE.insert(0, "portal.metrics.RequestMetricsMiddleware")
