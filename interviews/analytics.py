@@ -6,6 +6,7 @@ are shown on the page, so change them together with the text in
 templates/admin/analytics.html.
 """
 
+from collections import namedtuple
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
@@ -372,12 +373,33 @@ def course_table(figures):
 
 # ---- approver turnaround ----
 
+Stage = namedtuple("Stage", "key label model approver end start")
 STAGES = [
-    # (key, label, queryset of decisions in the period, approver, end, start)
-    ("payments", "Payment submitted → decided", "payments", "reviewed_by", "reviewed_at", "created_at"),
-    ("requests", "Request made → scheduled or turned down", "requests", "decided_by", "decided_at", "created_at"),
-    ("reviews", "Interview completed → review published", "requests", "reviewed_by", "reviewed_at", "completed_at"),
-]  # fmt: skip
+    Stage(
+        "payments",
+        "Payment submitted → decided",
+        "payments",
+        "reviewed_by",
+        "reviewed_at",
+        "created_at",
+    ),
+    Stage(
+        "requests",
+        "Request made → scheduled or turned down",
+        "requests",
+        "decided_by",
+        "decided_at",
+        "created_at",
+    ),
+    Stage(
+        "reviews",
+        "Interview completed → review published",
+        "requests",
+        "reviewed_by",
+        "reviewed_at",
+        "completed_at",
+    ),
+]
 
 
 def _stage_queryset(period, model, end, start):
