@@ -202,11 +202,9 @@ def funnel_table(steps):
 
 
 def _decisions(period):
-    return Payment.objects.filter(
-        period.within("reviewed_at"),
-        period.of_course(),
-        status__in=[PaymentStatus.COMPLETED, PaymentStatus.REJECTED],
-    )
+    # Only decided payments have a reviewed_at; filtering on it alone lets the
+    # database use its index rather than the status one.
+    return Payment.objects.filter(period.within("reviewed_at"), period.of_course())
 
 
 DECISION_TOTALS = {

@@ -192,6 +192,8 @@ class InterviewRequest(models.Model):
             models.Index(fields=["student", "course", "created_at"]),
             # The review queue (not yet reviewed, oldest first) and its count.
             models.Index(fields=["status", "reviewed_at", "completed_at"]),
+            # Scheduling decisions in a period (the analytics page's turnaround).
+            models.Index(fields=["decided_at"]),
         ]
 
     def __str__(self):

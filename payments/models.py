@@ -82,6 +82,8 @@ class Payment(models.Model):
         indexes = [
             models.Index(fields=["status", "created_at"]),
             models.Index(fields=["student", "course", "created_at"]),
+            # Decisions in a period: the analytics page's revenue and turnaround.
+            models.Index(fields=["reviewed_at"]),
         ]
 
     def __str__(self):
