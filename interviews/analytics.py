@@ -99,6 +99,7 @@ class Table:
     columns: list
     rows: list = field(default_factory=list)
     collapsed: bool = False  # long tables sit behind a <details>
+    text_columns: int = 1  # leading columns of words (the rest are numbers)
 
 
 def rate(part, whole):
@@ -532,6 +533,7 @@ def turnaround_table(figures, target_hours):
             ]
             for f in figures
         ],
+        text_columns=2,
     )
 
 

@@ -121,24 +121,22 @@ def build_report(period, courses):
         "attendance": analytics.attendance_table(counts),
         "heat_map": analytics.heat_map_table(hours, cells),
     }
+    short = {"payments": "Payments", "requests": "Requests", "reviews": "Reviews"}
     over = {}
     for f in turnaround:
         if f["approver"] == "All approvers":
-            over[f["stage_label"]] = f["over"]
+            over[short[f["stage"]]] = f["over"]
     pictures = {
         "funnel": charts.funnel_chart("chart-funnel", "Funnel of the cohort", steps),
         "revenue_by_day": charts.line_chart(
             "chart-revenue-day",
             "Approved amount per day (INR)",
-            [
-                (d.strftime("%-d %b"), float(t["approved_amount"] or 0))
-                for d, t in by_day
-            ],
+            [(d.strftime("%-d %b"), int(t["approved_amount"] or 0)) for d, t in by_day],
         ),
         "revenue_by_course": charts.bar_chart(
             "chart-revenue-course",
             "Approved amount per course (INR)",
-            [(c.title, float(t["approved_amount"] or 0)) for c, t in by_course],
+            [(c.title, int(t["approved_amount"] or 0)) for c, t in by_course],
         ),
         "courses": charts.bar_chart(
             "chart-courses",
