@@ -19,10 +19,9 @@ import time
 
 from django.conf import settings
 from django.db.models import Count, Min
-from django.http import HttpResponse, HttpResponseNotFound
+from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseNotFound
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -157,11 +156,12 @@ def _token_from(request):
 
 
 @never_cache
-@require_GET
 def metrics_view(request):
     expected = settings.METRICS_TOKEN
-    if not expected:
+    if not expected:  # not even a 405: nothing says the URL exists
         return HttpResponseNotFound("Not found", content_type="text/plain")
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
     token = _token_from(request)
     if token is None:
         response = HttpResponse(
