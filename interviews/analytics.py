@@ -113,16 +113,18 @@ def percent(value):
 # ---- the funnel ----
 
 FUNNEL_STEPS = [
-    ("signed_up", "Signed up"),
-    ("verified", "Verified email"),
-    ("paid", "Paid (proof submitted)"),
-    ("approved", "Payment approved"),
-    ("requested", "Requested an interview"),
-    ("scheduled", "Interview scheduled"),
-    ("interviewed", "Interviewed (completed)"),
-    ("reviewed", "Review published"),
-    ("feedback_read", "Feedback read"),
+    # (key, label in the table, label in the chart)
+    ("signed_up", "Signed up", "Signed up"),
+    ("verified", "Verified email", "Verified email"),
+    ("paid", "Paid (proof submitted)", "Paid"),
+    ("approved", "Payment approved", "Payment approved"),
+    ("requested", "Requested an interview", "Requested"),
+    ("scheduled", "Interview scheduled", "Scheduled"),
+    ("interviewed", "Interviewed (completed)", "Interviewed"),
+    ("reviewed", "Review published", "Review published"),
+    ("feedback_read", "Feedback read", "Feedback read"),
 ]
+FUNNEL_CHART_LABELS = {label: short for _, label, short in FUNNEL_STEPS}
 
 
 def funnel(period):
@@ -165,7 +167,7 @@ def funnel(period):
             "student", distinct=True, filter=Q(feedback_read_at__isnull=False)
         ),
     )
-    return [(label, counts[key]) for key, label in FUNNEL_STEPS]
+    return [(label, counts[key]) for key, label, _ in FUNNEL_STEPS]
 
 
 def funnel_table(steps):

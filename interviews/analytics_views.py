@@ -127,7 +127,11 @@ def build_report(period, courses):
         if f["approver"] == "All approvers":
             over[short[f["stage"]]] = f["over"]
     pictures = {
-        "funnel": charts.funnel_chart("chart-funnel", "Funnel of the cohort", steps),
+        "funnel": charts.funnel_chart(
+            "chart-funnel",
+            "Funnel of the cohort",
+            [(analytics.FUNNEL_CHART_LABELS[label], n) for label, n in steps],
+        ),
         "revenue_by_day": charts.line_chart(
             "chart-revenue-day",
             "Approved amount per day (INR)",
