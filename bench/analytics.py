@@ -3,8 +3,9 @@
 Builds a throwaway SQLite database (or uses DATABASE_URL), seeds it with
 `seed_demo --scale N`, marks most scale students' emails verified and some
 feedback read (the seeder sets neither), then renders /admin/analytics/ as a
-superuser through the test client: the median of --renders renders per period,
-with the number of queries.
+superuser through the test client: the median of --renders renders per period
+(wall time, and the process's CPU time, which includes SQLite's work and is
+what counts on a shared machine), with the number of queries.
 
     .venv/bin/python bench/analytics.py [--scale 10000] [--renders 9]
 """
@@ -91,15 +92,18 @@ def time_page(renders):
     for query in PERIODS:
         url = f"/admin/analytics/?{query}"
         assert client.get(url).status_code == 200  # warm the per-process caches
-        timings = []
+        timings, cpu = [], []
         for _ in range(renders):
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             response = client.get(url)
             timings.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - started_cpu) * 1000)
             assert response.status_code == 200
         with CaptureQueriesContext(connection) as captured:
             client.get(url)
-        results.append((query, statistics.median(timings), len(captured)))
+        results.append(
+            (query, statistics.median(timings), statistics.median(cpu), len(captured))
+        )
     return results
 
 
@@ -115,9 +119,13 @@ def main():
         seconds, summary = seed(args.scale)
         print(f"seeded in {seconds:.1f} s: {summary}")
         print(f"database: {connection.vendor}; median of {args.renders} renders")
-        for query, median_ms, queries in time_page(args.renders):
-            verdict = "ok" if median_ms <= TARGET_MS else f"over {TARGET_MS} ms"
-            print(f"  {query:<12} {median_ms:7.1f} ms  {queries:3d} queries  {verdict}")
+        print(f"load average before timing: {os.getloadavg()[0]:.1f}")
+        for query, wall, cpu, queries in time_page(args.renders):
+            verdict = "ok" if wall <= TARGET_MS else f"over {TARGET_MS} ms"
+            print(
+                f"  {query:<12} {wall:7.1f} ms wall  {cpu:7.1f} ms CPU  "
+                f"{queries:3d} queries  {verdict}"
+            )
 
 
 if __name__ == "__main__":

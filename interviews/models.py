@@ -192,8 +192,16 @@ class InterviewRequest(models.Model):
             models.Index(fields=["student", "course", "created_at"]),
             # The review queue (not yet reviewed, oldest first) and its count.
             models.Index(fields=["status", "reviewed_at", "completed_at"]),
-            # Scheduling decisions in a period (the analytics page's turnaround).
-            models.Index(fields=["decided_at"]),
+            # Decisions and published reviews in a period (the analytics page's
+            # turnaround), covering: those queries read the index alone.
+            models.Index(
+                fields=["decided_at", "created_at", "decided_by", "course"],
+                name="request_decisions_idx",
+            ),
+            models.Index(
+                fields=["reviewed_at", "completed_at", "reviewed_by", "course"],
+                name="request_reviews_idx",
+            ),
         ]
 
     def __str__(self):
