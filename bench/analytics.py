@@ -121,7 +121,9 @@ def main():
         print(f"database: {connection.vendor}; median of {args.renders} renders")
         print(f"load average before timing: {os.getloadavg()[0]:.1f}")
         for query, wall, cpu, queries in time_page(args.renders):
-            verdict = "ok" if wall <= TARGET_MS else f"over {TARGET_MS} ms"
+            # CPU time: in-process SQLite makes it the render's own cost, which
+            # other work on a shared machine does not inflate as it does wall time.
+            verdict = "ok" if cpu <= TARGET_MS else f"over {TARGET_MS} ms"
             print(
                 f"  {query:<12} {wall:7.1f} ms wall  {cpu:7.1f} ms CPU  "
                 f"{queries:3d} queries  {verdict}"
