@@ -487,15 +487,16 @@ def turnaround(period, target_hours=None):
         named = sorted(
             per_approver.items(), key=lambda item: names.get(item[0], "").lower()
         )
-        rows = [(names.get(pk, "(deleted user)"), f) for pk, f in named]
+        rows = [(names.get(pk, "(deleted user)"), False, f) for pk, f in named]
         if rows:
-            rows.append(("All approvers", everyone))
-        for who, figures in rows:
+            rows.append(("All approvers", True, everyone))
+        for who, is_total, figures in rows:
             results.append(
                 {
                     "stage": key,
                     "stage_label": label,
                     "approver": who,
+                    "is_total": is_total,
                     "decisions": figures["decisions"],
                     "median": percentile(figures["buckets"], figures["decisions"], 0.5),
                     "p90": percentile(figures["buckets"], figures["decisions"], 0.9),

@@ -124,7 +124,7 @@ def build_report(period, courses):
     short = {"payments": "Payments", "requests": "Requests", "reviews": "Reviews"}
     over = {}
     for f in turnaround:
-        if f["approver"] == "All approvers":
+        if f["is_total"]:
             over[short[f["stage"]]] = f["over"]
     pictures = {
         "funnel": charts.funnel_chart(
