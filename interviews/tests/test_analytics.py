@@ -391,7 +391,16 @@ def _csv(response):
 
 
 @pytest.mark.parametrize(
-    "key", ["funnel", "revenue_by_day", "revenue_by_course", "courses"]
+    "key",
+    [
+        "funnel",
+        "revenue_by_day",
+        "revenue_by_course",
+        "courses",
+        "turnaround",
+        "attendance",
+        "heat_map",
+    ],
 )
 def test_every_table_exports_as_csv(owner_client, histories, key):
     page = owner_client.get(URL)
@@ -399,6 +408,7 @@ def test_every_table_exports_as_csv(owner_client, histories, key):
     table = page.context["tables"][key]
     assert rows[0] == table.columns
     assert len(rows) == len(table.rows) + 1
+    assert rows[1] == ["" if cell is None else str(cell) for cell in table.rows[0]]
 
 
 def test_the_page_links_each_table_to_its_csv(owner_client):
@@ -509,3 +519,15 @@ def test_days_in_a_dst_zone_fall_back_to_djangos_functions(settings, course):
         day.isoformat(): t["approved"] for day, t in analytics.revenue_by_day(period)
     }
     assert days["2026-03-31"] == 1 and days["2026-03-30"] == 0
+
+
+def test_an_export_follows_the_filters(owner_client, histories):
+    response = owner_client.get(
+        f"{URL}?period=custom&first=2026-01-01&last=2026-12-31"
+        "&course=hr-round&export=courses"
+    )
+    assert (
+        'filename="analytics-courses-2026-01-01-2026-12-31.csv"'
+        in (response["Content-Disposition"])
+    )
+    assert [row[0] for row in _csv(response)[1:]] == ["HR Round"]
