@@ -67,6 +67,7 @@ format: $(STAMP)
 bench: $(STAMP)
 	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk)
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/analytics.py  # the analytics page, in-process (issue 19)
 
 migrations-check: $(STAMP)
 	DEBUG=True $(BIN)/python manage.py makemigrations --check --dry-run

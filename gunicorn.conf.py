@@ -39,3 +39,24 @@ if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
 else:
     forwarded_allow_ips = ""
     secure_scheme_headers = {}
+
+# ---- Prometheus multi-process metrics (issue 19) ----
+# With PROMETHEUS_MULTIPROC_DIR set, each worker writes its request metrics to
+# files there and /metrics sums them (portal/metrics.py). Stale files from the
+# last run are removed at start, and a dead worker's live gauges are dropped.
+_metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+
+
+def on_starting(server):
+    if _metrics_dir:
+        os.makedirs(_metrics_dir, exist_ok=True)
+        for name in os.listdir(_metrics_dir):
+            if name.endswith(".db"):
+                os.remove(os.path.join(_metrics_dir, name))
+
+
+def child_exit(server, worker):
+    if _metrics_dir:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

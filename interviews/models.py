@@ -46,6 +46,9 @@ class InterviewCourse(models.Model):
     class Meta:
         ordering = ["display_order", "title"]
         indexes = [models.Index(fields=["is_active", "display_order", "title"])]
+        # The owner's analytics page (interviews/analytics_views.py); not given
+        # to the Approvers group.
+        permissions = [("view_analytics", "Can view the analytics page")]
 
     def __str__(self):
         return self.title
@@ -191,6 +194,16 @@ class InterviewRequest(models.Model):
             models.Index(fields=["student", "course", "created_at"]),
             # The review queue (not yet reviewed, oldest first) and its count.
             models.Index(fields=["status", "reviewed_at", "completed_at"]),
+            # Decisions and published reviews in a period (the analytics page's
+            # turnaround), covering: those queries read the index alone.
+            models.Index(
+                fields=["decided_at", "created_at", "decided_by", "course"],
+                name="request_decisions_idx",
+            ),
+            models.Index(
+                fields=["reviewed_at", "completed_at", "reviewed_by", "course"],
+                name="request_reviews_idx",
+            ),
         ]
 
     def __str__(self):

@@ -470,3 +470,14 @@ if not re.fullmatch(r"\s*[1-9]\d*\s*/\s*\d*\s*[smhd]\s*", RATELIMIT_ANSWER_CHUNK
     raise ImproperlyConfigured("RATELIMIT_ANSWER_CHUNK must be a rate like 10/h.")
 FFMPEG_BINARY = env.str("FFMPEG_BINARY", default="ffmpeg")
 FFPROBE_BINARY = env.str("FFPROBE_BINARY", default="ffprobe")
+
+# ---- Analytics and metrics (issue 19) ----
+# Decisions slower than this count as "longer than the target" on the analytics page.
+ANALYTICS_TURNAROUND_TARGET_HOURS = env.int(
+    "ANALYTICS_TURNAROUND_TARGET_HOURS", default=24
+)
+# /metrics (Prometheus) answers 404 while this is unset; scrapers send it as
+# "Authorization: Bearer <token>".
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Outermost, so the latency it records covers every other middleware.
+MIDDLEWARE.insert(0, "portal.metrics.RequestMetricsMiddleware")

@@ -34,3 +34,18 @@ handler400 = "portal.views.bad_request"
 handler403 = "portal.views.permission_denied"
 handler404 = "portal.views.page_not_found"
 handler500 = "portal.views.server_error"
+
+# ---- Analytics and metrics (issue 19) ----
+# Before admin.site.urls, whose catch-all would answer 404 for admin/analytics/.
+from interviews.analytics_views import analytics_view  # noqa: E402
+from portal.metrics import metrics_view  # noqa: E402
+
+urlpatterns = [
+    path(
+        "admin/analytics/",
+        admin.site.admin_view(analytics_view),
+        name="admin_analytics",
+    ),
+    path("metrics", metrics_view, name="metrics"),
+    *urlpatterns,
+]

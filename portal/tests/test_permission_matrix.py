@@ -306,6 +306,14 @@ EXPECTED = {
         "GET": admin(405, 405),
         "POST": admin(200, 200),
     },
+    # ---- Analytics and metrics (issue 19) ----
+    # Only holders of interviews.view_analytics (not the Approvers group).
+    "admin_analytics": {
+        "GET": row(ADMIN_LOGIN, 403, 403, 403, 200),
+        "POST": row(ADMIN_LOGIN, 403, 403, 405, 405),
+    },
+    # METRICS_TOKEN is unset in the tests: the URL does not exist.
+    "metrics": both(same(404)),
 }
 
 
