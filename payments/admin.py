@@ -21,12 +21,6 @@ from payments.models import Payment, PaymentEvent, PaymentStatus
 from portal.admin_filters import StatusQueueFilter
 from portal.dates import site_time
 
-STATUS_COLOURS = {
-    PaymentStatus.PENDING_VERIFICATION: "#7a4b00",
-    PaymentStatus.COMPLETED: "#11703a",
-    PaymentStatus.REJECTED: "#a4161a",
-}
-
 
 class RejectionReason(forms.Form):
     """Remarks for a rejection: a canned reason, free text, or both."""
@@ -221,9 +215,10 @@ class PaymentAdmin(admin.ModelAdmin):
 
     @admin.display(description="status", ordering="status")
     def status_display(self, obj):
+        # Colours from the one status -> badge mapping (css/admin.css).
         return format_html(
-            '<strong style="color: {}">{}</strong>',
-            STATUS_COLOURS[obj.status],
+            '<strong class="status-badge {}">{}</strong>',
+            obj.status_badge,
             obj.get_status_display(),
         )
 

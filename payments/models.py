@@ -25,6 +25,46 @@ class PaymentStatus(models.TextChoices):
     COMPLETED = "completed", "Completed"
     REJECTED = "rejected", "Rejected"
 
+    @property
+    def badge(self):
+        """The tone of the status badge, the one mapping for every page and the
+        console: "wait", "ok" or "bad" (CSS classes in site.css and admin.css)."""
+        return _BADGES[self]
+
+
+_BADGES = {
+    PaymentStatus.PENDING_VERIFICATION: "wait",
+    PaymentStatus.COMPLETED: "ok",
+    PaymentStatus.REJECTED: "bad",
+}
+
+# A payment is *live* while it is pending verification, or completed and not yet
+# consumed by a finished interview. The one definition: the constraint, the
+# queryset filters and Payment.is_live all use it.
+LIVE_PAYMENT = Q(status=PaymentStatus.PENDING_VERIFICATION) | Q(
+    status=PaymentStatus.COMPLETED, consumed_at__isnull=True
+)
+
+
+def _matches(q, obj):
+    """Evaluate a Q of exact and isnull lookups on an instance, in Python."""
+    results = []
+    for child in q.children:
+        if isinstance(child, Q):
+            results.append(_matches(child, obj))
+            continue
+        lookup, expected = child
+        field, _, operator = lookup.partition("__")
+        value = getattr(obj, field)
+        if operator == "isnull":
+            results.append((value is None) == expected)
+        elif operator in ("", "exact"):
+            results.append(value == expected)
+        else:
+            raise ValueError(f"Unsupported lookup in a Python-evaluated Q: {lookup}")
+    outcome = any(results) if q.connector == Q.OR else all(results)
+    return not outcome if q.negated else outcome
+
 
 class Payment(models.Model):
     """A student's UPI payment of a course fee, with its proof, awaiting an approver.
@@ -70,8 +110,7 @@ class Payment(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["student", "course"],
-                condition=Q(status="pending_verification")
-                | Q(status="completed", consumed_at__isnull=True),
+                condition=LIVE_PAYMENT,
                 name="one_live_payment_per_student_course",
                 violation_error_message=(
                     "You already have a payment for this course that is pending "
@@ -94,9 +133,11 @@ class Payment(models.Model):
 
     @property
     def is_live(self):
-        return self.status == PaymentStatus.PENDING_VERIFICATION or (
-            self.status == PaymentStatus.COMPLETED and self.consumed_at is None
-        )
+        return _matches(LIVE_PAYMENT, self)
+
+    @property
+    def status_badge(self):
+        return PaymentStatus(self.status).badge
 
     def approve(self, by, remarks=""):
         """Mark a pending payment completed. Returns False if it was already decided."""
@@ -137,7 +178,7 @@ class Payment(models.Model):
         """The interview this payment paid for is done; the student may pay again."""
         now = timezone.now()
         consumed = Payment.objects.filter(
-            pk=self.pk, status=PaymentStatus.COMPLETED, consumed_at__isnull=True
+            LIVE_PAYMENT, pk=self.pk, status=PaymentStatus.COMPLETED
         ).update(consumed_at=now, updated_at=now)
         if consumed:
             payment_changed.send(sender=Payment, payment=self)

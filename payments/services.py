@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
-from payments.models import Payment, PaymentStatus
+from payments.models import LIVE_PAYMENT, Payment
 from portal.emails import send_on_commit
 from portal.storage import private_storage, unguessable_name
 
@@ -32,11 +32,7 @@ class PaymentRefused(Exception):
 def live_payment_for(student, course):
     """The student's pending or unconsumed completed payment for the course, or None."""
     return (
-        Payment.objects.filter(student=student, course=course)
-        .filter(
-            status__in=[PaymentStatus.PENDING_VERIFICATION, PaymentStatus.COMPLETED],
-            consumed_at__isnull=True,
-        )
+        Payment.objects.filter(LIVE_PAYMENT, student=student, course=course)
         .select_related("reviewed_by")
         .order_by("-created_at")
         .first()
