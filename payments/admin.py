@@ -16,7 +16,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
-from payments import services
+from payments import reconcile_admin, services
 from payments.models import Payment, PaymentEvent, PaymentStatus
 from portal.admin_filters import StatusQueueFilter
 from portal.dates import site_time
@@ -118,6 +118,9 @@ class PaymentAdmin(admin.ModelAdmin):
         "reference",
         "proof_thumbnail",
         "duplicate_flag",
+        "match_display",
+        "similar_flag",
+        "ocr_flag",
         "student_display",
         "utr",
         "amount",
@@ -140,7 +143,12 @@ class PaymentAdmin(admin.ModelAdmin):
         "reference",
     ]
     show_full_result_count = False
-    actions = ["approve_selected", "reject_selected"]
+    actions = [
+        "approve_selected",
+        "approve_matched",
+        "reject_selected",
+        "export_csv",
+    ]
     inlines = [PaymentEventInline]
     fieldsets = [
         (
@@ -157,6 +165,17 @@ class PaymentAdmin(admin.ModelAdmin):
             },
         ),
         ("Proof", {"fields": ["proof_preview", "duplicate_payments"]}),
+        (
+            "Statement and signals",
+            {
+                "fields": [
+                    "match_display",
+                    "statement_line_display",
+                    "similar_payments",
+                    "ocr_display",
+                ]
+            },
+        ),
         (
             "Decision",
             {
@@ -183,14 +202,17 @@ class PaymentAdmin(admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .annotate(has_duplicate_proof=Exists(same_proof))
+            .annotate(
+                has_duplicate_proof=Exists(same_proof),
+            )
         )
 
     def get_ordering(self, request):
         # The queue is worked oldest first; decided payments read newest first.
         status = request.GET.get(PaymentStatusFilter.parameter_name)
         if status in (None, "", PaymentStatus.PENDING_VERIFICATION):
-            return ["created_at", "pk"]
+            # Matched by statement first: those are quick to approve.
+            return [reconcile_admin.MATCHED_FIRST.desc(), "created_at", "pk"]
         return ["-created_at", "-pk"]
 
     def has_add_permission(self, request):
@@ -270,6 +292,17 @@ class PaymentAdmin(admin.ModelAdmin):
             ),
         )
 
+    # Statement, signals and export (issue 17): payments/reconcile_admin.py
+
+    match_display = reconcile_admin.match_display
+    similar_flag = reconcile_admin.similar_flag
+    ocr_flag = reconcile_admin.ocr_flag
+    statement_line_display = reconcile_admin.statement_line_display
+    similar_payments = reconcile_admin.similar_payments
+    ocr_display = reconcile_admin.ocr_display
+    approve_matched = reconcile_admin.approve_matched
+    export_csv = reconcile_admin.export_csv
+
     # Bulk actions --------------------------------------------------------
 
     @admin.action(description="Approve selected payments", permissions=["change"])
@@ -331,8 +364,16 @@ class PaymentAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.reject_view),
                 name="payments_payment_reject",
             ),
+            path(
+                "import-statement/",
+                self.admin_site.admin_view(self.import_statement_view),
+                name="payments_payment_import_statement",
+            ),
             *super().get_urls(),
         ]
+
+    def import_statement_view(self, request):
+        return reconcile_admin.import_statement_view(self, request)
 
     def _get_payment_to_decide(self, request, object_id):
         payment = self.get_object(request, object_id)

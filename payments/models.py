@@ -32,6 +32,19 @@ class PaymentStatus(models.TextChoices):
         return _BADGES[self]
 
 
+class MatchResult(models.TextChoices):
+    """What the imported statements say about a payment ("" = nothing yet)."""
+
+    MATCHED = "matched", "Matched by statement"
+    AMOUNT_DIFFERS = "amount_differs", "UTR found, amount differs"
+    NOT_FOUND = "not_found", "UTR not in the statement"
+    CLAIMED_TWICE = "claimed_twice", "Credit claimed by two payments"
+
+    @property
+    def is_flag(self):
+        return self != MatchResult.MATCHED
+
+
 _BADGES = {
     PaymentStatus.PENDING_VERIFICATION: "wait",
     PaymentStatus.COMPLETED: "ok",
@@ -102,6 +115,26 @@ class Payment(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     # Set when the interview this payment paid for is completed.
     consumed_at = models.DateTimeField(null=True, blank=True)
+    # Reconciliation and fraud signals (issue 17): advisory, set by
+    # payments/reconcile.py and payments/fraud.py, never a decision.
+    match = models.CharField(
+        "statement", max_length=16, choices=MatchResult.choices, blank=True
+    )
+    match_note = models.CharField(max_length=300, blank=True)
+    statement_line = models.ForeignKey(
+        "payments.StatementLine",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="payments",
+    )
+    proof_phash = models.CharField(max_length=16, blank=True, db_index=True)
+    # Earlier payments whose proof looked the same (perceptual hash), at submit.
+    similar_proofs = models.JSONField(default=list, blank=True)
+    ocr_text = models.TextField(blank=True)
+    # {"utrs": [...], "amounts": [...], "vpas": [...], "flags": [why, ...]}
+    ocr_findings = models.JSONField(default=dict, blank=True)
+    ocr_done_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField("submitted", auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -221,3 +254,61 @@ status_snapshots = CommittedCache("payments:status", _load_status, STATUS_CACHE_
 def _delete_proof_file(sender, instance, **kwargs):
     delete_file_on_commit(instance.proof)
     status_snapshots.refresh(instance.public_id)
+
+
+class StatementFormat(models.TextChoices):
+    BANK = "bank", "Bank account statement (SBI / HDFC style)"
+    PHONEPE = "phonepe", "PhonePe settlement report"
+    GENERIC = "generic", "Other layout (columns chosen by the approver)"
+
+
+class Statement(models.Model):
+    """One imported bank statement or UPI settlement report."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    file_name = models.CharField(max_length=200)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    format = models.CharField(max_length=16, choices=StatementFormat.choices)
+    rows = models.PositiveIntegerField("credit rows read", default=0)
+    lines_added = models.PositiveIntegerField(default=0)
+    covers_from = models.DateField(null=True, blank=True)
+    covers_to = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField("imported", auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.covers_from} to {self.covers_to})"
+
+
+class StatementLine(models.Model):
+    """A credit in a statement, stored once however often it is imported."""
+
+    statement = models.ForeignKey(
+        Statement, on_delete=models.CASCADE, related_name="lines"
+    )
+    utr = models.CharField("UTR", max_length=12, blank=True)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    credited_on = models.DateField()
+    payer = models.CharField("narration / payer", max_length=300, blank=True)
+    line_hash = models.CharField(max_length=64, unique=True)
+    row_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["credited_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["utr"], condition=~Q(utr=""), name="one_statement_line_per_utr"
+            )
+        ]
+
+    def __str__(self):
+        return f"₹{self.amount} on {self.credited_on} (UTR {self.utr or 'none'})"

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
+from payments import fraud
 from payments.models import LIVE_PAYMENT, Payment
 from portal.emails import send_on_commit
 from portal.storage import private_storage, unguessable_name
@@ -112,7 +113,9 @@ def submit_payment(student, course, utr, screenshot):
         utr=utr,
         proof=name,
         proof_sha256=screenshot.sha256,
+        proof_phash=fraud.proof_phash(screenshot.content),
     )
+    payment.similar_proofs = fraud.similar_earlier_payments(payment.proof_phash)
     written = None
     try:
         with transaction.atomic():
@@ -121,6 +124,7 @@ def submit_payment(student, course, utr, screenshot):
             if written != name:
                 payment.proof.name = written
                 payment.save(update_fields=["proof"])
+            _after_submit(payment)
     except IntegrityError:
         if written:
             storage.delete(written)
@@ -130,6 +134,15 @@ def submit_payment(student, course, utr, screenshot):
             storage.delete(written)
         raise
     return payment
+
+
+def _after_submit(payment):
+    # Issue 17: match against the statements already imported, and read the
+    # screenshot in the worker once the payment is committed.
+    from payments import reconcile, tasks
+
+    reconcile.match_payment(payment)
+    transaction.on_commit(lambda: tasks.read_proof_text(payment.pk))
 
 
 def _explain_integrity_error(student, course, utr):

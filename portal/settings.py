@@ -301,3 +301,14 @@ LOGGING = {
         "django.security": {"level": "WARNING", "propagate": True},
     },
 }
+
+# ---- Statements and fraud signals (issue 17) ----
+STATEMENT_MAX_BYTES = env.int("STATEMENT_MAX_BYTES", default=5 * 1024 * 1024)
+STATEMENT_MAX_ROWS = env.int("STATEMENT_MAX_ROWS", default=20_000)
+# Hamming distance (of 64 bits) at or under which two proofs look the same.
+PROOF_PHASH_MAX_DISTANCE = env.int("PROOF_PHASH_MAX_DISTANCE", default=10)
+
+# ---- provisional huey (replaced by the queue branch) ----
+if "huey.contrib.djhuey" not in INSTALLED_APPS:
+    INSTALLED_APPS += ["huey.contrib.djhuey"]
+    HUEY = {"huey_class": "huey.MemoryHuey", "immediate": True}
