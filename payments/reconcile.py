@@ -98,16 +98,53 @@ def import_statement(by, name, content, mapping=None):
     )
 
 
-def _covered(day):
-    return Statement.objects.filter(covers_from__lte=day, covers_to__gte=day).exists()
+class _Lines:
+    """The stored credits and statement periods a round of matching needs, read
+    in a few queries however many payments are judged."""
+
+    def __init__(self, payments):
+        utrs = {p.utr for p in payments}
+        self.by_utr = {
+            line.utr: line for line in StatementLine.objects.filter(utr__in=utrs)
+        }
+        self.periods = list(
+            Statement.objects.exclude(covers_from=None).values_list(
+                "covers_from", "covers_to"
+            )
+        )
+        lines = list(self.by_utr.values())
+        self.claims = {}
+        for pk, utr, line_id in (
+            Payment.objects.filter(LIVE_PAYMENT)
+            .filter(
+                Q(statement_line__in=lines) | Q(utr__in=[line.utr for line in lines])
+            )
+            .values_list("pk", "utr", "statement_line_id")
+        ):
+            for line in lines:
+                if line.pk == line_id or line.utr == utr:
+                    self.claims.setdefault(line.pk, set()).add(pk)
+        self.references = (
+            dict(
+                Payment.objects.filter(
+                    pk__in=set().union(*self.claims.values())
+                ).values_list("pk", "reference")
+            )
+            if self.claims
+            else {}
+        )
+
+    def covered(self, day):
+        return any(start <= day <= end for start, end in self.periods)
 
 
-def judge(payment):
+def judge(payment, lines=None):
     """(MatchResult or "", note, line) for one payment, from the stored lines."""
-    line = StatementLine.objects.filter(utr=payment.utr).first()
+    lines = lines or _Lines([payment])
+    line = lines.by_utr.get(payment.utr)
     if line is None:
         day = timezone.localdate(payment.created_at)
-        if _covered(day):
+        if lines.covered(day):
             return (
                 MatchResult.NOT_FOUND,
                 f"No credit with UTR {payment.utr} in the statements covering "
@@ -122,15 +159,11 @@ def judge(payment):
             f"₹{payment.amount}.",
             line,
         )
-    # Another live payment already matched to this credit (by an earlier UTR
-    # that was edited, or a relaxed UTR constraint): both are flagged.
-    rivals = (
-        Payment.objects.filter(LIVE_PAYMENT)
-        .filter(Q(statement_line=line) | Q(utr=line.utr))
-        .exclude(pk=payment.pk)
-    )
-    if rivals.exists():
-        names = ", ".join(rivals.values_list("reference", flat=True))
+    # Another live payment pointing at this credit (two payments with one UTR
+    # once the UTR may be reused, or a line matched before): both are flagged.
+    rivals = lines.claims.get(line.pk, set()) - {payment.pk}
+    if rivals:
+        names = ", ".join(sorted(lines.references[pk] for pk in rivals))
         return (
             MatchResult.CLAIMED_TWICE,
             f"The credit with UTR {line.utr} is also claimed by {names}.",
@@ -143,20 +176,40 @@ def judge(payment):
     )
 
 
-def match_payment(payment):
-    result, note, line = judge(payment)
-    Payment.objects.filter(pk=payment.pk).update(
-        match=result, match_note=note[:300], statement_line=line
+def _apply(payment, verdict):
+    result, note, line = verdict
+    changed = (payment.match, payment.match_note, payment.statement_line_id) != (
+        result,
+        note[:300],
+        line.pk if line else None,
     )
-    payment.match, payment.match_note, payment.statement_line = result, note, line
+    payment.match, payment.match_note, payment.statement_line = result, note[:300], line
+    return changed
+
+
+def match_payment(payment):
+    _apply(payment, judge(payment))
+    Payment.objects.filter(pk=payment.pk).update(
+        match=payment.match,
+        match_note=payment.match_note,
+        statement_line=payment.statement_line,
+    )
     return payment
 
 
 def match_pending_payments():
-    pending = Payment.objects.filter(
-        status=PaymentStatus.PENDING_VERIFICATION
-    ).order_by("created_at", "pk")
-    return [match_payment(payment) for payment in pending]
+    """Judge every pending payment; write only the verdicts that changed."""
+    pending = list(
+        Payment.objects.filter(status=PaymentStatus.PENDING_VERIFICATION)
+        .select_related("student")
+        .order_by("created_at", "pk")
+    )
+    lines = _Lines(pending)
+    changed = [p for p in pending if _apply(p, judge(p, lines))]
+    Payment.objects.bulk_update(
+        changed, ["match", "match_note", "statement_line"], batch_size=500
+    )
+    return pending
 
 
 def approve_matched_payment(payment, by):

@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from accounts.roles import OwnDecisionRefused
 from payments import reconcile
 from payments.models import MatchResult, Payment, PaymentStatus
 from payments.statement_forms import StatementUploadForm
@@ -141,9 +142,14 @@ def approve_matched(self, request, queryset):
     )
     skipped = queryset.count() - len(payments)
     if "apply" in request.POST:
-        approved = [
-            p for p in payments if reconcile.approve_matched_payment(p, request.user)
-        ]
+        approved = []
+        for payment in payments:
+            try:
+                if reconcile.approve_matched_payment(payment, request.user):
+                    approved.append(payment)
+            except OwnDecisionRefused as refusal:
+                self.message_user(request, refusal.message, messages.ERROR)
+                payments = [p for p in payments if p is not payment]
         if approved:
             self.message_user(
                 request,
