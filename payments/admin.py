@@ -117,10 +117,9 @@ class PaymentAdmin(admin.ModelAdmin):
     list_display = [
         "reference",
         "proof_thumbnail",
-        "duplicate_flag",
+        # The same-image flag is one of the signals (issue 17).
         "match_display",
-        "similar_flag",
-        "ocr_flag",
+        "signals_display",
         "student_display",
         "utr",
         "amount",
@@ -169,7 +168,7 @@ class PaymentAdmin(admin.ModelAdmin):
             "Statement and signals",
             {
                 "fields": [
-                    "match_display",
+                    "match_full_display",
                     "statement_line_display",
                     "similar_payments",
                     "ocr_display",
@@ -295,7 +294,8 @@ class PaymentAdmin(admin.ModelAdmin):
     # Statement, signals and export (issue 17): payments/reconcile_admin.py
 
     match_display = reconcile_admin.match_display
-    similar_flag = reconcile_admin.similar_flag
+    match_full_display = reconcile_admin.match_full_display
+    signals_display = reconcile_admin.signals_display
     ocr_flag = reconcile_admin.ocr_flag
     statement_line_display = reconcile_admin.statement_line_display
     similar_payments = reconcile_admin.similar_payments

@@ -12,6 +12,7 @@ from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from accounts.roles import OwnDecisionRefused
 from payments import reconcile
@@ -36,34 +37,64 @@ def match_display(self, obj):
         return "-"
     css = "signal-match" if obj.match == MatchResult.MATCHED else "signal-flag"
     return format_html(
-        '<span class="{}" title="{}">{}</span>',
+        '<span class="{}" title="{}: {}">{}</span>',
         css,
-        obj.match_note,
         obj.get_match_display(),
+        obj.match_note,
+        SHORT_LABELS[obj.match],
     )
 
 
-@admin.display(description="similar image?")
+# The queue is wide: short words in the column, the whole story in the title.
+SHORT_LABELS = {
+    MatchResult.MATCHED: "Matched",
+    MatchResult.AMOUNT_DIFFERS: "Amount differs",
+    MatchResult.NOT_FOUND: "Not in statement",
+    MatchResult.CLAIMED_TWICE: "Claimed twice",
+}
+
+
+@admin.display(description="similar?")
 def similar_flag(self, obj):
     if not obj.similar_proofs:
         return "-"
     count = len(obj.similar_proofs)
     return format_html(
         '<span class="signal-flag" title="The perceptual hash of the screenshot is '
-        'close to {} earlier payment(s)">Like {} earlier</span>',
+        'close to {} earlier payment(s)">Image like {}</span>',
         count,
         count,
     )
 
 
-@admin.display(description="screenshot text")
+@admin.display(description="OCR")
 def ocr_flag(self, obj):
     flags = (obj.ocr_findings or {}).get("flags", [])
     if flags:
         return format_html(
-            '<span class="signal-flag" title="{}">Disagrees</span>', " ".join(flags)
+            '<span class="signal-flag" title="{}">OCR differs</span>', " ".join(flags)
         )
-    return "Agrees" if obj.ocr_done_at else "-"
+    return "OCR agrees" if obj.ocr_done_at else "-"
+
+
+@admin.display(description="signals")
+def signals_display(self, obj):
+    """The same-file, similar-image and OCR signals in one narrow column (the
+    queue must fit at 1280 px)."""
+    checks = (self.duplicate_flag(obj), similar_flag(self, obj), ocr_flag(self, obj))
+    parts = [part for part in checks if part != "-"]
+    if not parts:
+        return "-"
+    return format_html_join(mark_safe("<br>"), "{}", ((part,) for part in parts))
+
+
+# The payment's page has room for the full label.
+@admin.display(description="statement")
+def match_full_display(self, obj):
+    if not obj.match:
+        return "Not in any imported statement yet."
+    css = "signal-match" if obj.match == MatchResult.MATCHED else "signal-flag"
+    return format_html('<span class="{}">{}</span>', css, obj.get_match_display())
 
 
 @admin.display(description="statement line")
@@ -78,8 +109,9 @@ def statement_line_display(self, obj):
         ("Payer", obj.student.display_name, line.payer),
     ]
     return format_html(
-        '<p>{}</p><table class="side-by-side"><tr><th></th><th>Payment</th>'
-        "<th>Statement ({}, row {})</th></tr>{}</table>",
+        '<p>{}</p><div class="table-scroll"><table class="side-by-side">'
+        "<tr><th></th><th>Payment</th>"
+        "<th>Statement ({}, row {})</th></tr>{}</table></div>",
         obj.match_note,
         line.statement.file_name,
         line.row_number,

@@ -77,7 +77,7 @@ def test_a_cropped_copy_of_an_earlier_proof_is_flagged_on_both_pages(
     assert first.similar_proofs == []
     client.force_login(approver)
     queue = client.get(reverse("admin:payments_payment_changelist"))
-    assert b"Like 1 earlier" in queue.content
+    assert b"Image like 1" in queue.content
     page = client.get(reverse("admin:payments_payment_change", args=[second.pk]))
     assert first.reference.encode() in page.content
     assert b"Similar screenshot (perceptual hash)" in page.content
@@ -124,7 +124,7 @@ def test_a_screenshot_that_disagrees_with_the_payment_is_flagged_with_why(
     assert any(flag in reason for reason in findings["flags"]), findings
     payment.refresh_from_db()
     model_admin = PaymentAdmin(Payment, admin.site)
-    assert "Disagrees" in model_admin.ocr_flag(payment)
+    assert "OCR differs" in model_admin.ocr_flag(payment)
     page = approver_client.get(
         reverse("admin:payments_payment_change", args=[payment.pk])
     )

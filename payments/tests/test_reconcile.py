@@ -101,7 +101,7 @@ def test_ten_pending_eight_matched_two_flagged_one_click_approves_eight(
     assert set(listed[:8]) == {
         p.reference for p in ten_pending if p not in (wrong, absent)
     }
-    assert b"Matched by statement" in queue.content
+    assert b">Matched<" in queue.content
 
     # Selecting all ten shows the confirmation for the eight; nothing is approved.
     data = {
