@@ -224,6 +224,11 @@ EXPECTED = {
         "GET": admin(405, 405),
         "POST": admin(200, 200),
     },
+    # Statement import (issue 17): a POST without a file shows the form again.
+    "admin:payments_payment_import_statement": {
+        "GET": admin(200, 200),
+        "POST": admin(200, 200),
+    },
 }
 
 
