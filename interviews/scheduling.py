@@ -11,7 +11,7 @@ from interviews.models import (
     InterviewRequest,
     RequestStatus,
 )
-from payments.models import Payment, PaymentStatus
+from payments.models import LIVE_PAYMENT, Payment, PaymentStatus
 
 # The longest a course can last (InterviewCourse.duration_minutes validator).
 LONGEST_INTERVIEW = timedelta(minutes=240)
@@ -26,10 +26,7 @@ def usable_payment_for(student, course):
     pending, scheduled, completed or missed request uses, or None."""
     return (
         Payment.objects.filter(
-            student=student,
-            course=course,
-            status=PaymentStatus.COMPLETED,
-            consumed_at__isnull=True,
+            LIVE_PAYMENT, student=student, course=course, status=PaymentStatus.COMPLETED
         )
         .exclude(interview_requests__status__in=PAYMENT_USING_STATUSES)
         .order_by("-created_at")

@@ -17,17 +17,11 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
 from accounts.roles import OwnDecisionRefused, refuse_own_decision
-from payments import notifications, services
+from payments import notifications, reconcile_admin, services
 from payments.models import Payment, PaymentEvent, PaymentStatus
 from portal.admin_emails import sent_emails_table
 from portal.admin_filters import ListedLookupsOnlyMixin, StatusQueueFilter
 from portal.dates import site_time
-
-STATUS_COLOURS = {
-    PaymentStatus.PENDING_VERIFICATION: "#7a4b00",
-    PaymentStatus.COMPLETED: "#11703a",
-    PaymentStatus.REJECTED: "#a4161a",
-}
 
 
 class RejectionReason(forms.Form):
@@ -125,7 +119,9 @@ class PaymentAdmin(ListedLookupsOnlyMixin, admin.ModelAdmin):
     list_display = [
         "reference",
         "proof_thumbnail",
-        "duplicate_flag",
+        # The same-image flag is one of the signals (issue 17).
+        "match_display",
+        "signals_display",
         "student_display",
         "utr",
         "amount",
@@ -150,7 +146,12 @@ class PaymentAdmin(ListedLookupsOnlyMixin, admin.ModelAdmin):
         "reference",
     ]
     show_full_result_count = False
-    actions = ["approve_selected", "reject_selected"]
+    actions = [
+        "approve_selected",
+        "approve_matched",
+        "reject_selected",
+        "export_csv",
+    ]
     inlines = [PaymentEventInline]
     fieldsets = [
         (
@@ -167,6 +168,17 @@ class PaymentAdmin(ListedLookupsOnlyMixin, admin.ModelAdmin):
             },
         ),
         ("Proof", {"fields": ["proof_preview", "duplicate_payments"]}),
+        (
+            "Statement and signals",
+            {
+                "fields": [
+                    "match_full_display",
+                    "statement_line_display",
+                    "similar_payments",
+                    "ocr_display",
+                ]
+            },
+        ),
         (
             "Decision",
             {
@@ -198,14 +210,17 @@ class PaymentAdmin(ListedLookupsOnlyMixin, admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .annotate(has_duplicate_proof=Exists(same_proof))
+            .annotate(
+                has_duplicate_proof=Exists(same_proof),
+            )
         )
 
     def get_ordering(self, request):
         # The queue is worked oldest first; decided payments read newest first.
         status = request.GET.get(PaymentStatusFilter.parameter_name)
         if status in (None, "", PaymentStatus.PENDING_VERIFICATION):
-            return ["created_at", "pk"]
+            # Matched by statement first: those are quick to approve.
+            return [reconcile_admin.MATCHED_FIRST.desc(), "created_at", "pk"]
         return ["-created_at", "-pk"]
 
     def has_add_permission(self, request):
@@ -230,9 +245,10 @@ class PaymentAdmin(ListedLookupsOnlyMixin, admin.ModelAdmin):
 
     @admin.display(description="status", ordering="status")
     def status_display(self, obj):
+        # Colours from the one status -> badge mapping (css/admin.css).
         return format_html(
-            '<strong style="color: {}">{}</strong>',
-            STATUS_COLOURS[obj.status],
+            '<strong class="status-badge {}">{}</strong>',
+            obj.status_badge,
             obj.get_status_display(),
         )
 
@@ -283,6 +299,18 @@ class PaymentAdmin(ListedLookupsOnlyMixin, admin.ModelAdmin):
                 ),
             ),
         )
+
+    # Statement, signals and export (issue 17): payments/reconcile_admin.py
+
+    match_display = reconcile_admin.match_display
+    match_full_display = reconcile_admin.match_full_display
+    signals_display = reconcile_admin.signals_display
+    ocr_flag = reconcile_admin.ocr_flag
+    statement_line_display = reconcile_admin.statement_line_display
+    similar_payments = reconcile_admin.similar_payments
+    ocr_display = reconcile_admin.ocr_display
+    approve_matched = reconcile_admin.approve_matched
+    export_csv = reconcile_admin.export_csv
 
     # Bulk actions --------------------------------------------------------
 
@@ -361,8 +389,16 @@ class PaymentAdmin(ListedLookupsOnlyMixin, admin.ModelAdmin):
                 self.admin_site.admin_view(self.reject_view),
                 name="payments_payment_reject",
             ),
+            path(
+                "import-statement/",
+                self.admin_site.admin_view(self.import_statement_view),
+                name="payments_payment_import_statement",
+            ),
             *super().get_urls(),
         ]
+
+    def import_statement_view(self, request):
+        return reconcile_admin.import_statement_view(self, request)
 
     def _get_payment_to_decide(self, request, object_id):
         payment = self.get_object(request, object_id)

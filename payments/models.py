@@ -43,6 +43,59 @@ class PaymentStatus(models.TextChoices):
     COMPLETED = "completed", "Completed"
     REJECTED = "rejected", "Rejected"
 
+    @property
+    def badge(self):
+        """The tone of the status badge, the one mapping for every page and the
+        console: "wait", "ok" or "bad" (CSS classes in site.css and admin.css)."""
+        return _BADGES[self]
+
+
+class MatchResult(models.TextChoices):
+    """What the imported statements say about a payment ("" = nothing yet)."""
+
+    MATCHED = "matched", "Matched by statement"
+    AMOUNT_DIFFERS = "amount_differs", "UTR found, amount differs"
+    NOT_FOUND = "not_found", "UTR not in the statement"
+    CLAIMED_TWICE = "claimed_twice", "Credit claimed by two payments"
+
+    @property
+    def is_flag(self):
+        return self != MatchResult.MATCHED
+
+
+_BADGES = {
+    PaymentStatus.PENDING_VERIFICATION: "wait",
+    PaymentStatus.COMPLETED: "ok",
+    PaymentStatus.REJECTED: "bad",
+}
+
+# A payment is *live* while it is pending verification, or completed and not yet
+# consumed by a finished interview. The one definition: the constraint, the
+# queryset filters and Payment.is_live all use it.
+LIVE_PAYMENT = Q(status=PaymentStatus.PENDING_VERIFICATION) | Q(
+    status=PaymentStatus.COMPLETED, consumed_at__isnull=True
+)
+
+
+def _matches(q, obj):
+    """Evaluate a Q of exact and isnull lookups on an instance, in Python."""
+    results = []
+    for child in q.children:
+        if isinstance(child, Q):
+            results.append(_matches(child, obj))
+            continue
+        lookup, expected = child
+        field, _, operator = lookup.partition("__")
+        value = getattr(obj, field)
+        if operator == "isnull":
+            results.append((value is None) == expected)
+        elif operator in ("", "exact"):
+            results.append(value == expected)
+        else:
+            raise ValueError(f"Unsupported lookup in a Python-evaluated Q: {lookup}")
+    outcome = any(results) if q.connector == Q.OR else all(results)
+    return not outcome if q.negated else outcome
+
 
 class Payment(models.Model):
     """A student's UPI payment of a course fee, with its proof, awaiting an approver.
@@ -80,6 +133,26 @@ class Payment(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     # Set when the interview this payment paid for is completed.
     consumed_at = models.DateTimeField(null=True, blank=True)
+    # Reconciliation and fraud signals (issue 17): advisory, set by
+    # payments/reconcile.py and payments/fraud.py, never a decision.
+    match = models.CharField(
+        "statement", max_length=16, choices=MatchResult.choices, blank=True
+    )
+    match_note = models.CharField(max_length=300, blank=True)
+    statement_line = models.ForeignKey(
+        "payments.StatementLine",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="payments",
+    )
+    proof_phash = models.CharField(max_length=16, blank=True, db_index=True)
+    # Earlier payments whose proof looked the same (perceptual hash), at submit.
+    similar_proofs = models.JSONField(default=list, blank=True)
+    ocr_text = models.TextField(blank=True)
+    # {"utrs": [...], "amounts": [...], "vpas": [...], "flags": [why, ...]}
+    ocr_findings = models.JSONField(default=dict, blank=True)
+    ocr_done_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField("submitted", auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -88,8 +161,7 @@ class Payment(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["student", "course"],
-                condition=Q(status="pending_verification")
-                | Q(status="completed", consumed_at__isnull=True),
+                condition=LIVE_PAYMENT,
                 name="one_live_payment_per_student_course",
                 violation_error_message=(
                     "You already have a payment for this course that is pending "
@@ -130,9 +202,11 @@ class Payment(models.Model):
 
     @property
     def is_live(self):
-        return self.status == PaymentStatus.PENDING_VERIFICATION or (
-            self.status == PaymentStatus.COMPLETED and self.consumed_at is None
-        )
+        return _matches(LIVE_PAYMENT, self)
+
+    @property
+    def status_badge(self):
+        return PaymentStatus(self.status).badge
 
     def approve(self, by, remarks=""):
         """Mark a pending payment completed. Returns False if it was already decided."""
@@ -174,7 +248,7 @@ class Payment(models.Model):
         """The interview this payment paid for is done; the student may pay again."""
         now = timezone.now()
         consumed = Payment.objects.filter(
-            pk=self.pk, status=PaymentStatus.COMPLETED, consumed_at__isnull=True
+            LIVE_PAYMENT, pk=self.pk, status=PaymentStatus.COMPLETED
         ).update(consumed_at=now, updated_at=now)
         if consumed:
             payment_changed.send(sender=Payment, payment=self)
@@ -217,3 +291,61 @@ status_snapshots = CommittedCache("payments:status", _load_status, STATUS_CACHE_
 def _delete_proof_file(sender, instance, **kwargs):
     delete_file_on_commit(instance.proof)
     status_snapshots.refresh(instance.public_id)
+
+
+class StatementFormat(models.TextChoices):
+    BANK = "bank", "Bank account statement (SBI / HDFC style)"
+    PHONEPE = "phonepe", "PhonePe settlement report"
+    GENERIC = "generic", "Other layout (columns chosen by the approver)"
+
+
+class Statement(models.Model):
+    """One imported bank statement or UPI settlement report."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    file_name = models.CharField(max_length=200)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    format = models.CharField(max_length=16, choices=StatementFormat.choices)
+    rows = models.PositiveIntegerField("credit rows read", default=0)
+    lines_added = models.PositiveIntegerField(default=0)
+    covers_from = models.DateField(null=True, blank=True)
+    covers_to = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField("imported", auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.covers_from} to {self.covers_to})"
+
+
+class StatementLine(models.Model):
+    """A credit in a statement, stored once however often it is imported."""
+
+    statement = models.ForeignKey(
+        Statement, on_delete=models.CASCADE, related_name="lines"
+    )
+    utr = models.CharField("UTR", max_length=12, blank=True)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    credited_on = models.DateField()
+    payer = models.CharField("narration / payer", max_length=300, blank=True)
+    line_hash = models.CharField(max_length=64, unique=True)
+    row_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["credited_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["utr"], condition=~Q(utr=""), name="one_statement_line_per_utr"
+            )
+        ]
+
+    def __str__(self):
+        return f"₹{self.amount} on {self.credited_on} (UTR {self.utr or 'none'})"

@@ -13,8 +13,8 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils.safestring import mark_safe
 
-from payments import notifications
-from payments.models import Payment, PaymentStatus
+from payments import fraud, notifications
+from payments.models import LIVE_PAYMENT, Payment
 from portal.storage import private_storage, unguessable_name
 
 
@@ -31,11 +31,7 @@ class PaymentRefused(Exception):
 def live_payment_for(student, course):
     """The student's pending or unconsumed completed payment for the course, or None."""
     return (
-        Payment.objects.filter(student=student, course=course)
-        .filter(
-            status__in=[PaymentStatus.PENDING_VERIFICATION, PaymentStatus.COMPLETED],
-            consumed_at__isnull=True,
-        )
+        Payment.objects.filter(LIVE_PAYMENT, student=student, course=course)
         .select_related("reviewed_by")
         .order_by("-created_at")
         .first()
@@ -115,7 +111,9 @@ def submit_payment(student, course, utr, screenshot):
         utr=utr,
         proof=name,
         proof_sha256=screenshot.sha256,
+        proof_phash=fraud.proof_phash(screenshot.content),
     )
+    payment.similar_proofs = fraud.similar_earlier_payments(payment.proof_phash)
     written = None
     try:
         with transaction.atomic():
@@ -124,6 +122,7 @@ def submit_payment(student, course, utr, screenshot):
             if written != name:
                 payment.proof.name = written
                 payment.save(update_fields=["proof"])
+            _after_submit(payment)
     except IntegrityError:
         if written:
             storage.delete(written)
@@ -133,6 +132,15 @@ def submit_payment(student, course, utr, screenshot):
             storage.delete(written)
         raise
     return payment
+
+
+def _after_submit(payment):
+    # Issue 17: match against the statements already imported, and read the
+    # screenshot in the worker once the payment is committed.
+    from payments import reconcile, tasks
+
+    reconcile.match_payment(payment)
+    transaction.on_commit(lambda: tasks.read_proof_text(payment.pk))
 
 
 def _explain_integrity_error(student, course, utr):

@@ -14,11 +14,6 @@ from payments.models import Payment, PaymentStatus
 from portal.ratelimit import ratelimit
 
 CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
-BADGES = {
-    PaymentStatus.PENDING_VERIFICATION: "wait",
-    PaymentStatus.COMPLETED: "ok",
-    PaymentStatus.REJECTED: "bad",
-}
 STATUS_MESSAGES = {
     PaymentStatus.PENDING_VERIFICATION: (
         "An approver is checking your payment. This page updates by itself."
@@ -55,7 +50,7 @@ def _get_payment_for_user(request, public_id, allow_approvers=False):
 def _status_context(payment):
     return {
         "payment": payment,
-        "badge": BADGES[payment.status],
+        "badge": payment.status_badge,
         "status_message": STATUS_MESSAGES[payment.status],
         "status_url": reverse("payments:status", args=[payment.public_id]),
     }
@@ -155,7 +150,7 @@ def status(request, public_id):
         {
             "status": current,
             "status_label": current.label,
-            "badge": BADGES[current],
+            "badge": current.badge,
             "message": STATUS_MESSAGES[current],
             "remarks": payment["remarks"],
             "reviewed_at": reviewed_at.isoformat() if reviewed_at else None,

@@ -481,3 +481,11 @@ ANALYTICS_TURNAROUND_TARGET_HOURS = env.int(
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 # Outermost, so the latency it records covers every other middleware.
 MIDDLEWARE.insert(0, "portal.metrics.RequestMetricsMiddleware")
+
+# ---- Statements and fraud signals (issue 17) ----
+STATEMENT_MAX_BYTES = env.int("STATEMENT_MAX_BYTES", default=5 * 1024 * 1024)
+STATEMENT_MAX_ROWS = env.int("STATEMENT_MAX_ROWS", default=20_000)
+# Hamming distance (of 64 bits) at or under which two proofs look the same: the
+# test screenshots re-saved, cropped 5%, resized or touched differ by 0-8, other
+# layouts by 28 or more (payments/tests/test_fraud.py).
+PROOF_PHASH_MAX_DISTANCE = env.int("PROOF_PHASH_MAX_DISTANCE", default=10)

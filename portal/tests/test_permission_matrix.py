@@ -314,6 +314,11 @@ EXPECTED = {
     },
     # METRICS_TOKEN is unset in the tests: the URL does not exist.
     "metrics": both(same(404)),
+    # Statement import (issue 17): a POST without a file shows the form again.
+    "admin:payments_payment_import_statement": {
+        "GET": admin(200, 200),
+        "POST": admin(200, 200),
+    },
 }
 
 
