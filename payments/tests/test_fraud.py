@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from accounts.testing import log_in_verified
 from interviews.factories import InterviewCourseFactory
 from payments import fraud, tasks
 from payments.admin import PaymentAdmin
@@ -75,7 +76,7 @@ def test_a_cropped_copy_of_an_earlier_proof_is_flagged_on_both_pages(
     assert first.proof_sha256 != second.proof_sha256  # the exact hash misses it
     assert second.similar_proofs == [first.pk]
     assert first.similar_proofs == []
-    client.force_login(approver)
+    log_in_verified(client, approver)
     queue = client.get(reverse("admin:payments_payment_changelist"))
     assert b"Image like 1" in queue.content
     page = client.get(reverse("admin:payments_payment_change", args=[second.pk]))
@@ -85,6 +86,7 @@ def test_a_cropped_copy_of_an_earlier_proof_is_flagged_on_both_pages(
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("immediate_tasks")
 def test_ocr_runs_after_the_commit_not_during_the_request(
     student_client, django_capture_on_commit_callbacks
 ):

@@ -25,7 +25,7 @@ from payments.models import (
 from payments.statements import StatementRefused
 from payments.tests.statement_files import sbi_row, sbi_statement, to_csv
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks")]
 
 IMPORT = reverse("admin:payments_payment_import_statement")
 CHANGELIST = reverse("admin:payments_payment_changelist")

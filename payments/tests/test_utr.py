@@ -177,9 +177,26 @@ def test_the_migrations_report_bad_utrs_and_stop_clearly_before_the_constraint(
     executor.migrate(BEFORE_CONSTRAINT)
     try:
         apps = executor.loader.project_state(BEFORE_CONSTRAINT).apps
-        used = PaymentFactory(utr=UTR)
-        copy = PaymentFactory(utr="400000000001")
+        # Rows made with the models of that moment: today's have later columns.
         historical = apps.get_model("payments", "Payment")
+        users = apps.get_model("accounts", "User").objects
+        course = apps.get_model("interviews", "InterviewCourse").objects.create(
+            title="Old course", slug="old-course"
+        )
+
+        def old_payment(reference, utr):
+            return historical.objects.create(
+                reference=reference,
+                student=users.create(username=reference),
+                course=course,
+                amount="200.00",
+                utr=utr,
+                proof=f"proofs/{reference}.png",
+                proof_sha256=reference,
+            )
+
+        used = old_payment("VIUSED0001", UTR)
+        copy = old_payment("VICOPY0001", "400000000001")
         historical.objects.filter(pk=copy.pk).update(utr=DEVANAGARI)
 
         importlib.import_module(REPORT).report_utrs_not_12_ascii_digits(apps, None)
