@@ -5,7 +5,9 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-unit test-e2e lint format migrations-check ci bench screenshots clean
+SERVE_APP_PORT ?= 8001
+
+.PHONY: run serve test test-unit test-e2e lint format migrations-check ci bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +31,20 @@ run: $(STAMP) .env
 	@echo "Serving on http://127.0.0.1:$(PORT)  (student1/student123, admin1/admin123)"
 	@echo "The site and its task worker run together (Procfile); Ctrl-C stops both."
 	$(BIN)/honcho start -f Procfile -p $(PORT)
+
+# The production topology on this machine, in the foreground (issue 15): nginx on
+# PORT in front of gunicorn on SERVE_APP_PORT, and the task worker. Ctrl-C stops all.
+serve: $(STAMP) .env
+	@command -v nginx >/dev/null 2>&1 || apt-get install -y nginx >/dev/null 2>&1 || \
+		(echo "nginx is needed: apt-get install -y nginx" && false)
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py createcachetable
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/python manage.py seed_demo --allow-demo-passwords
+	$(BIN)/python deploy/render_nginx.py --listen 127.0.0.1:$(PORT) \
+		--upstream 127.0.0.1:$(SERVE_APP_PORT) --run-dir run/nginx
+	@echo "Serving on http://127.0.0.1:$(PORT) through nginx; Ctrl-C stops nginx, gunicorn and the worker."
+	SERVE_APP_PORT=$(SERVE_APP_PORT) $(BIN)/honcho start -f Procfile.serve
 
 test: $(STAMP)
 	$(BIN)/pytest -q -m "not e2e"
