@@ -173,7 +173,7 @@ def test_the_approval_console(audit, world):
     for path in [
         "/admin/",
         "/admin/payments/payment/",
-        "/admin/payments/payment/?status__exact=pending_verification",
+        "/admin/payments/payment/?status=pending_verification",
         f"/admin/payments/payment/{p['pending'].pk}/change/",
         "/admin/interviews/interviewrequest/",
         f"/admin/interviews/interviewrequest/{i['pending'].pk}/change/",

@@ -110,7 +110,7 @@ def test_an_approver_works_through_what_waits(page, asha, course):
     page.get_by_role("row", name=re.compile("Dev Rao")).get_by_role(
         "link"
     ).first.click()
-    trail = page.get_by_role("table").filter(has_text="Scheduled")
+    trail = page.get_by_role("table").filter(has_text="pending -> scheduled")
     expect(trail).to_contain_text("asha")
 
     decided = Payment.objects.filter(pk__in=[p.pk for p in payments])

@@ -13,7 +13,7 @@ from interviews.factories import (
 )
 from interviews.models import Answer, AnswerState, RequestStatus
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("immediate_tasks")]
 
 
 @pytest.fixture
