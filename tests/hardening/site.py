@@ -63,6 +63,8 @@ def base_env(workdir, database, db_port=PG_PORT):
         MEDIA_ROOT=str(workdir / "media"),
         FILE_UPLOAD_TEMP_DIR=str(workdir / "upload-tmp"),
         EMAIL_URL=f"filemail:///{workdir / 'mail'}",
+        # Emails are sent by the task worker (issue 13), from a queue of its own.
+        TASK_QUEUE_URL=f"sqlite:///{workdir / 'tasks.sqlite3'}",
         RATELIMIT_ENABLED="False",
         LOG_LEVEL="WARNING",
         WEB_CONCURRENCY="3",
@@ -213,6 +215,49 @@ def at_once(count, action):
     for thread in threads:
         thread.join()
     return results
+
+
+class Worker:
+    """The task worker (`manage.py run_huey`) beside the servers: it sends the
+    emails the site enqueues."""
+
+    def __init__(self, env, log):
+        self.env = env
+        self.log = log
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", "run_huey"],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log.open("ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        return self
+
+    def terminate(self):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def emails_sent(workdir, subject_contains, at_least=1, timeout=30):
+    """The emails the worker has sent with this subject, once there are
+    `at_least` (or the timeout passed), read again a moment later so that a
+    duplicate on its way is counted too."""
+    deadline = time.monotonic() + timeout
+    while len(emails(workdir, subject_contains)) < at_least:
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.3)
+    time.sleep(2)
+    return emails(workdir, subject_contains)
 
 
 def emails(workdir, subject_contains=""):

@@ -16,9 +16,13 @@ PORT = 8150
 @pytest.fixture(scope="module")
 def server(site_env, scene):
     gunicorn = site.Gunicorn(site_env.env, PORT, site_env.workdir / "gunicorn.log")
+    worker = site.Worker(site_env.env, site_env.workdir / "worker.log").start()
     gunicorn.start()
-    yield gunicorn
-    assert gunicorn.terminate() == 0
+    try:
+        yield gunicorn
+        assert gunicorn.terminate() == 0
+    finally:
+        worker.terminate()
 
 
 def _statuses(results):
@@ -41,7 +45,7 @@ def test_approvers_approving_one_payment_at_once_approve_it_once(
     course = counts(site_env)["by_course"]["Approve race"]
     assert course["completed"] == 1
     assert course["approvals"] == 1
-    assert len(site.emails(site_env.workdir, "verified: Approve race")) == 1
+    assert len(site.emails_sent(site_env.workdir, "verified: Approve race")) == 1
 
 
 def test_a_double_submitted_payment_is_saved_once(server, site_env, scene):
@@ -99,7 +103,9 @@ def test_approvers_scheduling_one_request_at_once_schedule_it_once(
     )
     assert _statuses(results) == [302] * CLIENTS
     assert counts(site_env)["by_course"]["Schedule race"]["scheduled"] == 1
-    assert len(site.emails(site_env.workdir, "Schedule race interview is sched")) == 1
+    assert (
+        len(site.emails_sent(site_env.workdir, "Schedule race interview is sched")) == 1
+    )
 
 
 def test_an_answer_uploaded_twice_at_once_is_stored_once(server, site_env, scene):
@@ -124,4 +130,4 @@ def test_an_answer_uploaded_twice_at_once_is_stored_once(server, site_env, scene
     assert "Media and records match." in out
     assert list((site_env.workdir / "upload-tmp").iterdir()) == []
     # The answer completed the interview: the approver is told once.
-    assert len(site.emails(site_env.workdir, "finished the Upload race")) == 1
+    assert len(site.emails_sent(site_env.workdir, "finished the Upload race")) == 1
