@@ -3,23 +3,15 @@
 (function () {
   "use strict";
   var grid = document.querySelector("[data-card-states-url]");
-  if (!grid || !window.fetch) {
+  if (!grid || !window.fetch || !window.portalPoll) {
     return;
   }
   var url = grid.getAttribute("data-card-states-url");
   var seconds = parseInt(grid.getAttribute("data-poll-seconds"), 10) || 12;
   var live = document.getElementById("card-updates");
-  var timer = null;
-  var failures = 0;
 
   function anyWaiting() {
     return grid.querySelector('[data-waiting="true"]') !== null;
-  }
-
-  function later() {
-    if (timer === null && anyWaiting() && failures < 5) {
-      timer = window.setTimeout(poll, seconds * 1000 * (failures + 1));
-    }
   }
 
   function apply(data) {
@@ -45,32 +37,5 @@
     }
   }
 
-  function poll() {
-    timer = null;
-    if (document.hidden) {
-      return; // resumed by visibilitychange
-    }
-    fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
-      .then(function (response) {
-        if (!response.ok) {
-          throw new Error("HTTP " + response.status);
-        }
-        return response.json();
-      })
-      .then(function (data) {
-        failures = 0;
-        apply(data);
-      })
-      .catch(function () {
-        failures += 1;
-      })
-      .then(later);
-  }
-
-  document.addEventListener("visibilitychange", function () {
-    if (!document.hidden) {
-      later();
-    }
-  });
-  later();
+  window.portalPoll({ url: url, seconds: seconds, waiting: anyWaiting, apply: apply });
 })();

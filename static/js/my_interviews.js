@@ -4,20 +4,15 @@
 (function () {
   "use strict";
   var list = document.getElementById("my-interviews");
-  if (!list || !window.fetch) {
+  if (!list || !window.fetch || !window.portalPoll) {
     return;
   }
   var url = list.getAttribute("data-my-interviews-url");
   var seconds = parseInt(list.getAttribute("data-poll-seconds"), 10) || 12;
   var live = document.getElementById("my-interviews-updates");
-  var timer = null;
-  var failures = 0;
 
-  function later() {
-    var waiting = list.getAttribute("data-waiting") === "true";
-    if (timer === null && waiting && failures < 5) {
-      timer = window.setTimeout(poll, seconds * 1000 * (failures + 1));
-    }
+  function waiting() {
+    return list.getAttribute("data-waiting") === "true";
   }
 
   function apply(data) {
@@ -33,32 +28,5 @@
     }
   }
 
-  function poll() {
-    timer = null;
-    if (document.hidden) {
-      return; // resumed by visibilitychange
-    }
-    fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
-      .then(function (response) {
-        if (!response.ok) {
-          throw new Error("HTTP " + response.status);
-        }
-        return response.json();
-      })
-      .then(function (data) {
-        failures = 0;
-        apply(data);
-      })
-      .catch(function () {
-        failures += 1;
-      })
-      .then(later);
-  }
-
-  document.addEventListener("visibilitychange", function () {
-    if (!document.hidden) {
-      later();
-    }
-  });
-  later();
+  window.portalPoll({ url: url, seconds: seconds, waiting: waiting, apply: apply });
 })();
