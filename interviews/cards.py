@@ -25,6 +25,9 @@ STUDENT_RECORDS_CACHE_SECONDS = 600
 
 
 class Tone:
+    """Badge tones of interview states; a payment's come from its own
+    `badge` (payments/models.py), the one mapping for payments."""
+
     OK = "ok"
     WAIT = "wait"
     BAD = "bad"
@@ -78,18 +81,6 @@ def _disabled(label):
     return {"action_label": label, "action_url": None, "action_enabled": False}
 
 
-def payment_words(payment):
-    """(label, tone) of a payment in the card's words, for every page a student
-    reads ("Ready to schedule", not the console's "Completed")."""
-    if payment.status == PaymentStatus.PENDING_VERIFICATION:
-        return "Pending admin approval", Tone.WAIT
-    if payment.status == PaymentStatus.REJECTED:
-        return "Payment rejected", Tone.BAD
-    if payment.consumed_at is not None:
-        return "Used", Tone.NONE
-    return "Ready to schedule", Tone.OK
-
-
 INTERVIEW_WORDS = {
     RequestStatus.PENDING: ("Schedule request pending", Tone.WAIT),
     RequestStatus.SCHEDULED: ("Scheduled", Tone.OK),
@@ -132,23 +123,25 @@ def card_state_for(course, payment, request, now=None, email_verified=True):
         )
     if payment.status == PaymentStatus.PENDING_VERIFICATION:
         return CardState(
-            "Pending admin approval",
-            Tone.WAIT,
+            payment.student_label,
+            payment.badge,
             waiting_on_approver=True,
             note="We are checking your payment. This page updates by itself.",
             **_disabled("Request interview"),
         )
     if payment.status == PaymentStatus.REJECTED:
         return CardState(
-            f"Payment rejected: {payment.remarks}".rstrip(": "),
-            Tone.BAD,
+            f"{payment.student_label}: {payment.remarks}".rstrip(": "),
+            payment.badge,
             **_action("Pay again", pay_url),
         )
 
     status = request.status if request is not None else None
     if status in (None, RequestStatus.CANCELLED):
         return CardState(
-            "Ready to schedule", Tone.OK, **_action("Request interview", request_url)
+            payment.student_label,
+            payment.badge,
+            **_action("Request interview", request_url),
         )
     if status == RequestStatus.PENDING:
         return CardState(

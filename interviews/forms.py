@@ -5,7 +5,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from interviews.scheduling import site_datetime
-from portal.dates import site_time
+from portal.dates import site_date, site_time
 
 
 class SlotFields(forms.Form):
@@ -59,8 +59,7 @@ class InterviewRequestForm(SlotFields):
         )
         earliest = self.earliest()
         self.fields["date"].help_text = (
-            f"From {site_time(earliest, 'j M Y')} to "
-            f"{site_time(self.latest(), 'j M Y')}."
+            f"From {site_date(earliest)} to {site_date(self.latest())}."
         )
         self.fields["date"].widget.attrs.update(
             min=site_time(earliest, "Y-m-d"),
@@ -73,9 +72,9 @@ class InterviewRequestForm(SlotFields):
         minutes = self.course.duration_minutes
         return [
             f"At least {settings.INTERVIEW_MIN_NOTICE_HOURS} hours from now: the "
-            f"earliest time is {site_time(self.earliest(), 'j M Y, H:i')}.",
+            f"earliest time is {site_time(self.earliest())}.",
             f"At most {settings.INTERVIEW_MAX_DAYS_AHEAD} days ahead (until "
-            f"{site_time(self.latest(), 'j M Y')}).",
+            f"{site_date(self.latest())}).",
             f"Between {start:%H:%M} and {end:%H:%M}, 24-hour time; the {minutes}-"
             f"minute interview must end by {end:%H:%M}.",
             f"You can cancel until {settings.INTERVIEW_CANCEL_CUTOFF_HOURS} hours "
@@ -105,13 +104,13 @@ class InterviewRequestForm(SlotFields):
                 "time",
                 f"Book at least {settings.INTERVIEW_MIN_NOTICE_HOURS} hours ahead: "
                 "the earliest possible time is "
-                f"{site_time(self.earliest(), 'j M Y, H:i')}.",
+                f"{site_time(self.earliest())}.",
             )
         elif slot > self.latest():
             self.add_error(
                 "date",
                 f"Book at most {settings.INTERVIEW_MAX_DAYS_AHEAD} days ahead: "
-                f"the last possible date is {site_time(self.latest(), 'j M Y')}.",
+                f"the last possible date is {site_date(self.latest())}.",
             )
         if at < start or ends > site_datetime(day, end):
             self.add_error(

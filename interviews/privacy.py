@@ -231,12 +231,19 @@ def delete_account(user):
         )
         payments = Payment.objects.filter(student=user)
         names += list(payments.exclude(proof="").values_list("proof", flat=True))
+        names += list(
+            payments.exclude(proof_thumbnail="").values_list(
+                "proof_thumbnail", flat=True
+            )
+        )
         # In-progress requests go too: nobody is left to interview.
         InterviewRequest.objects.filter(student=user).delete()
         PaymentEvent.objects.filter(payment__student=user).update(remarks="")
         # The image's hash stays: it identifies no one, and still flags the
         # same screenshot if it is ever sent again.
-        payments.update(proof="", remarks="", updated_at=timezone.now())
+        payments.update(
+            proof="", proof_thumbnail="", remarks="", updated_at=timezone.now()
+        )
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
         sessions = _end_all_sessions(user)

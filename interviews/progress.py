@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from django.db.models import Avg
 
 from interviews.models import AnswerScore, InterviewRequest, RequestStatus
-from portal.dates import site_time
+from portal.dates import site_date
 
 CHART_WIDTH = 240
 CHART_HEIGHT = 80
@@ -71,7 +71,7 @@ def progress_for(student, course):
     if len(attempts) < 2:
         return attempts, []
     labels = [
-        f"{index}. {site_time(attempt.completed_at, 'j M Y')}"
+        f"{index}. {site_date(attempt.completed_at)}"
         for index, attempt in enumerate(attempts, start=1)
     ]
     overall = Series(

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import is_approver
 from interviews import resumable
+from interviews.cards import interview_words
 from interviews.models import (
     Answer,
     InterviewQuestion,
@@ -91,6 +92,7 @@ def room(request, public_id):
         {
             "interview": interview,
             "phase": _room_phase(interview, now),
+            "status_label": interview_words(interview)[0],
             "retention_days": settings.RECORDING_RETENTION_DAYS,
             "retakes": settings.INTERVIEW_RETAKES,
         },

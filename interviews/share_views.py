@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from interviews.models import Answer, AnswerComment, ShareEvent, ShareLink
 from interviews.review_views import _get_report_for_user
 from portal.clientip import client_ip
+from portal.dates import site_time
 from portal.http import ranged_file_response
 from portal.ratelimit import ratelimit
 
@@ -75,7 +76,7 @@ def create_share(request, public_id):
         messages.success(
             request,
             f"Share this link: {url} with the access code {code}. It works until "
-            f"{link.expires_at:%d %b %Y, %H:%M} UTC unless you revoke it. "
+            f"{site_time(link.expires_at)} unless you revoke it. "
             "Copy both now: they are not shown again.",
         )
         logger.info("share link %s created for %s", link.public_id, interview.pk)

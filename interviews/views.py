@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from interviews import services
-from interviews.cards import card_states_for, interview_words, payment_words
+from interviews.cards import card_states_for, interview_words
 from interviews.forms import InterviewRequestForm
 from interviews.models import (
     OPEN_REQUEST_STATUSES,
@@ -132,7 +132,6 @@ def _my_interviews_page(request):
     # differs on every render: the CSRF token is masked afresh).
     key = []
     for payment in page:
-        payment.label, payment.tone = payment_words(payment)
         waiting = waiting or payment.status == PaymentStatus.PENDING_VERIFICATION
         key.append(f"{payment.public_id}:{payment.status}:{payment.consumed_at}")
         for interview in payment.interview_requests.all():
@@ -208,9 +207,7 @@ def cancel(request, public_id):
             f"{settings.INTERVIEW_CANCEL_CUTOFF_HOURS} hours before they start.",
         )
     else:
-        messages.error(
-            request,
-            f"This request is already {interview.get_status_display().lower()}; "
-            "nothing was cancelled.",
-        )
+        # In the card's words, as everywhere the student reads a state.
+        label, _tone = interview_words(interview)
+        messages.error(request, f"Nothing was cancelled: this request is “{label}”.")
     return redirect("interviews:my_interviews")

@@ -74,16 +74,21 @@ class RejectionReason(forms.Form):
         return cleaned
 
 
-def _proof_image(payment, style):
-    """The proof, through the permission-checked view, opening full size on click."""
+def _proof_image(payment, css_class):
+    """The proof's thumbnail (made once at submit) through the permission-checked
+    view, opening the full image on click; the full image only for a proof
+    that has no thumbnail yet (`make_proof_thumbnails` makes them)."""
+    if not payment.proof:
+        return "Deleted with the student's account"
     url = reverse("payments:proof", args=[payment.public_id])
+    src = f"{url}?thumb=1" if payment.proof_thumbnail else url
     return format_html(
         '<a href="{}" target="_blank" rel="noopener">'
-        '<img src="{}" alt="Proof of {}" loading="lazy" style="{}"></a>',
+        '<img src="{}" alt="Proof of {}" loading="lazy" class="{}"></a>',
         url,
-        url,
+        src,
         payment.reference,
-        style,
+        css_class,
     )
 
 
@@ -118,7 +123,7 @@ class PaymentAdmin(ListedLookupsOnlyMixin, admin.ModelAdmin):
     # The proof and the duplicate flag first: they decide most cases.
     list_display = [
         "reference",
-        "proof_thumbnail",
+        "proof_image",
         # The same-image flag is one of the signals (issue 17).
         "match_display",
         "signals_display",
@@ -240,23 +245,20 @@ class PaymentAdmin(ListedLookupsOnlyMixin, admin.ModelAdmin):
 
     @admin.display(description="submitted", ordering="created_at")
     def submitted(self, obj):
-        # In the site's time zone, short: the queue is wide.
-        return site_time(obj.created_at, "j M, H:i")
+        return site_time(obj.created_at)
 
     @admin.display(description="status", ordering="status")
     def status_display(self, obj):
         # Colours from the one status -> badge mapping (css/admin.css).
         return format_html(
             '<strong class="status-badge {}">{}</strong>',
-            obj.status_badge,
+            PaymentStatus(obj.status).badge,
             obj.get_status_display(),
         )
 
     @admin.display(description="proof")
-    def proof_thumbnail(self, obj):
-        return _proof_image(
-            obj, "width: 64px; height: 64px; object-fit: cover; border: 1px solid #ccc"
-        )
+    def proof_image(self, obj):
+        return _proof_image(obj, "proof-thumb")
 
     @admin.display(description="duplicate?")
     def duplicate_flag(self, obj):
@@ -273,9 +275,7 @@ class PaymentAdmin(ListedLookupsOnlyMixin, admin.ModelAdmin):
 
     @admin.display(description="screenshot")
     def proof_preview(self, obj):
-        return _proof_image(
-            obj, "max-width: 420px; max-height: 640px; border: 1px solid #ccc"
-        )
+        return _proof_image(obj, "proof-preview")
 
     @admin.display(description="payments with the same screenshot")
     def duplicate_payments(self, obj):

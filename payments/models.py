@@ -49,6 +49,13 @@ class PaymentStatus(models.TextChoices):
         console: "wait", "ok" or "bad" (CSS classes in site.css and admin.css)."""
         return _BADGES[self]
 
+    @property
+    def student_label(self):
+        """The status in the words of the student's course card, for every page
+        and poll a student reads ("Ready to schedule", not the console's
+        "Completed", which is the label above)."""
+        return _STUDENT_LABELS[self]
+
 
 class MatchResult(models.TextChoices):
     """What the imported statements say about a payment ("" = nothing yet)."""
@@ -68,6 +75,13 @@ _BADGES = {
     PaymentStatus.COMPLETED: "ok",
     PaymentStatus.REJECTED: "bad",
 }
+_STUDENT_LABELS = {
+    PaymentStatus.PENDING_VERIFICATION: "Pending admin approval",
+    PaymentStatus.COMPLETED: "Ready to schedule",
+    PaymentStatus.REJECTED: "Payment rejected",
+}
+# A completed payment whose interview is done has paid for it: no tone.
+USED_LABEL, USED_BADGE = "Used", ""
 
 # A payment is *live* while it is pending verification, or completed and not yet
 # consumed by a finished interview. The one definition: the constraint, the
@@ -117,6 +131,11 @@ class Payment(models.Model):
     utr = models.CharField("UTR", max_length=12, unique=True)
     proof = models.FileField(storage=private_storage, max_length=200)
     proof_sha256 = models.CharField(max_length=64, db_index=True)
+    # A small WebP of the proof, made once at submit (payments/images.py) for the
+    # approver's queue; "" until made (`make_proof_thumbnails` fills old ones).
+    proof_thumbnail = models.FileField(
+        storage=private_storage, max_length=200, blank=True
+    )
     status = models.CharField(
         max_length=24,
         choices=PaymentStatus.choices,
@@ -205,8 +224,18 @@ class Payment(models.Model):
         return _matches(LIVE_PAYMENT, self)
 
     @property
-    def status_badge(self):
+    def badge(self):
+        """The badge's tone on the student's pages: the status's, none once used."""
+        if self.consumed_at is not None:
+            return USED_BADGE
         return PaymentStatus(self.status).badge
+
+    @property
+    def student_label(self):
+        """What the student reads for this payment, on every page."""
+        if self.consumed_at is not None:
+            return USED_LABEL
+        return PaymentStatus(self.status).student_label
 
     def approve(self, by, remarks=""):
         """Mark a pending payment completed. Returns False if it was already decided."""
@@ -290,6 +319,7 @@ status_snapshots = CommittedCache("payments:status", _load_status, STATUS_CACHE_
 @receiver(post_delete, sender=Payment)
 def _delete_proof_file(sender, instance, **kwargs):
     delete_file_on_commit(instance.proof)
+    delete_file_on_commit(instance.proof_thumbnail)
     status_snapshots.refresh(instance.public_id)
 
 

@@ -21,7 +21,7 @@ from payments.models import (
     StatementLine,
 )
 from payments.statements import StatementRefused, read_statement
-from portal.dates import site_time
+from portal.dates import site_date, site_time
 
 
 @dataclass
@@ -62,7 +62,7 @@ def import_statement(by, name, content, mapping=None):
             raise StatementRefused(
                 f"Nothing was imported. UTR {line.utr} is already recorded from "
                 f"{line.statement.file_name} as ₹{line.amount} on "
-                f"{line.credited_on:%d %b %Y}, and this file gives other details."
+                f"{site_date(line.credited_on)}, and this file gives other details."
             )
         covers_from, covers_to = parsed.covers
         statement = Statement.objects.create(
@@ -148,7 +148,7 @@ def judge(payment, lines=None):
             return (
                 MatchResult.NOT_FOUND,
                 f"No credit with UTR {payment.utr} in the statements covering "
-                f"{day:%d %b %Y}.",
+                f"{site_date(day)}.",
                 None,
             )
         return "", "", None
@@ -171,7 +171,7 @@ def judge(payment, lines=None):
         )
     return (
         MatchResult.MATCHED,
-        f"Credit of ₹{line.amount} on {line.credited_on:%d %b %Y}, UTR {line.utr}.",
+        f"Credit of ₹{line.amount} on {site_date(line.credited_on)}, UTR {line.utr}.",
         line,
     )
 
@@ -221,7 +221,7 @@ def approve_matched_payment(payment, by):
         return False
     remarks = (
         f"Verified against the bank statement: credit of ₹{line.amount} on "
-        f"{line.credited_on:%d %b %Y}, UTR {line.utr} "
+        f"{site_date(line.credited_on)}, UTR {line.utr} "
         f"({line.statement.file_name}, row {line.row_number})."
     )
     return services.approve_payment(payment, by, remarks)

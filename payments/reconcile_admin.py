@@ -19,7 +19,7 @@ from payments import reconcile
 from payments.models import MatchResult, Payment, PaymentStatus
 from payments.statement_forms import StatementUploadForm
 from payments.statements import StatementRefused
-from portal.dates import site_time
+from portal.dates import site_date, site_time
 
 MATCHED_FIRST = Case(
     When(match=MatchResult.MATCHED, then=Value(1)),
@@ -105,7 +105,7 @@ def statement_line_display(self, obj):
     rows = [
         ("UTR", obj.utr, line.utr),
         ("Amount", f"₹{obj.amount}", f"₹{line.amount}"),
-        ("Date", site_time(obj.created_at, "j M Y"), f"{line.credited_on:%d %b %Y}"),
+        ("Date", site_date(obj.created_at), site_date(line.credited_on)),
         ("Payer", obj.student.display_name, line.payer),
     ]
     return format_html(

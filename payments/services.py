@@ -114,24 +114,36 @@ def submit_payment(student, course, utr, screenshot):
         proof_phash=fraud.proof_phash(screenshot.content),
     )
     payment.similar_proofs = fraud.similar_earlier_payments(payment.proof_phash)
-    written = None
+    files = {"proof": (name, screenshot.content)}
+    if screenshot.thumbnail:
+        thumbnail_name = unguessable_name("proofs", "thumb.webp")
+        payment.proof_thumbnail = thumbnail_name
+        files["proof_thumbnail"] = (thumbnail_name, screenshot.thumbnail)
+    written = []
     try:
         with transaction.atomic():
             payment.save()
-            written = storage.save(name, ContentFile(screenshot.content))
-            if written != name:
-                payment.proof.name = written
-                payment.save(update_fields=["proof"])
+            renamed = []
+            for field, (wanted, content) in files.items():
+                written.append(storage.save(wanted, ContentFile(content)))
+                if written[-1] != wanted:
+                    getattr(payment, field).name = written[-1]
+                    renamed.append(field)
+            if renamed:
+                payment.save(update_fields=renamed)
             _after_submit(payment)
     except IntegrityError:
-        if written:
-            storage.delete(written)
+        _delete_all(storage, written)
         raise _explain_integrity_error(student, course, utr) from None
     except BaseException:
-        if written:
-            storage.delete(written)
+        _delete_all(storage, written)
         raise
     return payment
+
+
+def _delete_all(storage, names):
+    for name in names:
+        storage.delete(name)
 
 
 def _after_submit(payment):

@@ -26,6 +26,8 @@ STATUS_MESSAGES = {
     ),
 }
 
+USED_MESSAGE = "This payment paid for an interview that is done."
+
 
 def _get_course(slug):
     # Imported lazily: payments refers to courses only through the FK's string.
@@ -48,10 +50,11 @@ def _get_payment_for_user(request, public_id, allow_approvers=False):
 
 
 def _status_context(payment):
+    used = payment.consumed_at is not None
     return {
         "payment": payment,
-        "badge": payment.status_badge,
-        "status_message": STATUS_MESSAGES[payment.status],
+        "badge": payment.badge,
+        "status_message": USED_MESSAGE if used else STATUS_MESSAGES[payment.status],
         "status_url": reverse("payments:status", args=[payment.public_id]),
     }
 
@@ -149,7 +152,8 @@ def status(request, public_id):
     response = JsonResponse(
         {
             "status": current,
-            "status_label": current.label,
+            # The card's words (a decision never makes a payment used).
+            "status_label": current.student_label,
             "badge": current.badge,
             "message": STATUS_MESSAGES[current],
             "remarks": payment["remarks"],
@@ -164,11 +168,13 @@ def status(request, public_id):
 @require_GET
 def proof(request, public_id):
     payment = _get_payment_for_user(request, public_id, allow_approvers=True)
-    if not payment.proof:  # deleted with the student's account (interviews/privacy.py)
+    # ?thumb=1: the small WebP made at submit, same permission (the queue's).
+    proof = payment.proof_thumbnail if request.GET.get("thumb") else payment.proof
+    if not proof:  # deleted with the student's account (interviews/privacy.py)
         raise Http404("The proof was deleted with the student's account.")
-    extension = payment.proof.name.rsplit(".", 1)[-1].lower()
+    extension = proof.name.rsplit(".", 1)[-1].lower()
     try:
-        handle = payment.proof.open("rb")
+        handle = proof.open("rb")
     except FileNotFoundError:
         raise Http404("The proof file is missing.") from None
     response = FileResponse(

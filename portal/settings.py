@@ -489,3 +489,8 @@ STATEMENT_MAX_ROWS = env.int("STATEMENT_MAX_ROWS", default=20_000)
 # test screenshots re-saved, cropped 5%, resized or touched differ by 0-8, other
 # layouts by 28 or more (payments/tests/test_fraud.py).
 PROOF_PHASH_MAX_DISTANCE = env.int("PROOF_PHASH_MAX_DISTANCE", default=10)
+
+# ---- Dates written one way (issue 16) ----
+# portal/formats/en/formats.py: one form for dates, one for date and time, read
+# by templates, portal/dates.py and the admin alike.
+FORMAT_MODULE_PATH = ["portal.formats"]

@@ -94,7 +94,7 @@ def test_cancelling_twice_changes_nothing(
         _cancel(student_client, interview)
         response = _cancel(student_client, interview)
     page = student_client.get(response["Location"]).content.decode()
-    assert "already cancelled" in page
+    assert "Nothing was cancelled: this request is “Cancelled”." in page
     assert RequestEvent.objects.filter(request=interview).count() == 1
     assert len(mail.outbox) == 1
 

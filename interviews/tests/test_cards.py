@@ -348,10 +348,8 @@ def test_card_states_requires_login(client):
     ],
 )
 def test_payments_are_named_as_on_the_cards(status, label):
-    from interviews.cards import payment_words
-
-    assert payment_words(_payment(status))[0] == label
-    assert payment_words(_payment(COMPLETED, consumed=True))[0] == "Used"
+    assert _payment(status).student_label == label
+    assert _payment(COMPLETED, consumed=True).student_label == "Used"
 
 
 def test_every_interview_status_has_the_cards_words():

@@ -52,8 +52,8 @@ def test_scheduling_emails_the_student_an_invite_in_utc(
         duration_minutes=45,
     )
     assert message.to == ["priya@example.com"]
-    assert "scheduled for Fri 11 Jan, 12:00" in message.subject
-    assert "Friday 11 January 2030, 12:00 (Asia/Kolkata)" in message.body
+    assert "scheduled for Fri 11 Jan 2030, 12:00" in message.subject
+    assert "Fri 11 Jan 2030, 12:00 (Asia/Kolkata)" in message.body
     assert "Bring your CV; join early." in message.body
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html"

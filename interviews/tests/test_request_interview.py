@@ -102,7 +102,7 @@ def test_the_minimum_notice_is_enforced(course):
     assert not form.is_valid()
     assert form.errors["time"] == [
         "Book at least 12 hours ahead: the earliest possible time is "
-        "10 Jan 2030, 22:00."
+        "Thu 10 Jan 2030, 22:00."
     ]
 
 
@@ -116,7 +116,7 @@ def test_the_last_bookable_day_is_accepted_and_the_next_refused(course):
     )
     assert ok.is_valid(), ok.errors
     assert not late.is_valid()
-    assert "the last possible date is 11 Mar 2030" in late.errors["date"][0]
+    assert "the last possible date is Mon 11 Mar 2030" in late.errors["date"][0]
 
 
 def test_notes_longer_than_1000_characters_are_refused(student_client, course, paid):

@@ -334,7 +334,7 @@ def test_display_methods():
         'Meera &lt;Iyer&gt;<br><small title="meera@example.org">meera</small>'
     )
     assert "Rejected" in model_admin.status_display(payment)
-    thumbnail = model_admin.proof_thumbnail(payment)
+    thumbnail = model_admin.proof_image(payment)
     assert f'src="/payments/{payment.public_id}/proof/"' in thumbnail
     assert "Same proof image" in model_admin.duplicate_flag(payment)
     payment.has_duplicate_proof = False

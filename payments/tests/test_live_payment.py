@@ -48,7 +48,7 @@ def test_the_constraint_uses_the_same_rule():
 )
 def test_each_status_has_one_badge(status, badge):
     assert status.badge == badge
-    assert Payment(status=status).status_badge == badge
+    assert Payment(status=status).badge == badge
 
 
 def test_the_console_colours_the_status_by_its_badge():

@@ -96,7 +96,10 @@ def test_it_saves_a_pending_payment_with_a_private_reencoded_proof(
     assert payment.reference == reference
     assert payment.amount == course.fee
     assert re.fullmatch(r"proofs/\d{4}/\d{2}/[0-9a-f]{32}\.jpg", payment.proof.name)
-    [stored] = set(private_proof_files()) - before
+    new_files = set(private_proof_files()) - before
+    [stored] = [path for path in new_files if path.suffix == ".jpg"]
+    [thumbnail] = [path for path in new_files if path.name.endswith(".thumb.webp")]
+    assert payment.proof_thumbnail.name.endswith(thumbnail.name)
     content = stored.read_bytes()
     assert b"SecretPhone" not in content
     assert content != original
@@ -104,7 +107,7 @@ def test_it_saves_a_pending_payment_with_a_private_reencoded_proof(
 
     page = student_client.get(response.url).content.decode()
     assert f"Your payment {payment.reference} is pending verification" in page
-    assert "Pending verification" in page
+    assert "Pending admin approval" in page
     # Nothing under MEDIA_ROOT has a public URL.
     media_url = "/media/private/" + payment.proof.name
     assert student_client.get(media_url).status_code == 404
@@ -252,7 +255,9 @@ def test_a_second_submission_creates_nothing_and_says_why(student_client, course
     assert set(private_proof_files()) == before
     html = response.content.decode()
     assert "this second submission was not saved" in html
-    assert "Pending verification" in html
+    # The card's words, not the console's "Pending verification" (issue 16).
+    assert "Pending admin approval" in html
+    assert "Pending verification" not in html
     assert 'name="screenshot"' not in html
 
 
@@ -265,7 +270,9 @@ def test_the_page_shows_the_live_payment_instead_of_the_form(
 
     html = response.content.decode()
     assert payment.reference in html
-    assert "Completed" in html
+    # The card's words, not the console's "Completed" (issue 16).
+    assert "Ready to schedule" in html
+    assert "Completed" not in html
     assert 'name="utr"' not in html
     assert (
         'data-status-url="{}"'.format(

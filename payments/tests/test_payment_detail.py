@@ -19,7 +19,8 @@ def test_the_owner_sees_the_status_and_a_polling_panel(student_client, student):
     html = response.content.decode()
     assert response.status_code == 200
     assert payment.reference in html
-    assert "Pending verification" in html
+    assert "Pending admin approval" in html
+    assert "Pending verification" not in html
     assert 'aria-live="polite"' in html
     assert (
         f'data-status-url="{reverse("payments:status", args=[payment.public_id])}"'

@@ -24,12 +24,13 @@ def test_it_reports_pending_then_the_decision_with_remarks(
     decided = student_client.get(status_url(payment))
 
     assert pending["status"] == "pending_verification"
-    assert pending["status_label"] == "Pending verification"
+    # In the card's words (issue 16).
+    assert pending["status_label"] == "Pending admin approval"
     assert pending["is_final"] is False
     assert "no-store" in decided["Cache-Control"]
     body = decided.json()
     assert body["status"] == "rejected"
-    assert body["status_label"] == "Rejected"
+    assert body["status_label"] == "Payment rejected"
     assert body["badge"] == "bad"
     assert body["remarks"] == "Wrong payee"
     assert body["is_final"] is True

@@ -95,7 +95,7 @@ def test_a_student_pays_schedules_records_and_gets_reviewed(
     )
     steps.submit_payment_proof(page, "4123 4567 8901")
     expect(page.get_by_role("status")).to_contain_text("pending verification")
-    expect(page.get_by_text("Pending verification", exact=True)).to_be_visible()
+    expect(page.get_by_text("Pending admin approval", exact=True)).to_be_visible()
     payment = Payment.objects.get(student__username="meera")
     assert payment.utr == "412345678901"
 

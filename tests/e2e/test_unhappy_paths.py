@@ -60,12 +60,12 @@ def test_a_rejected_payment_shows_the_remarks_live_and_the_student_pays_again(
     proofs_before = files_under("proofs")
     page = page_as(student)
     page.goto(f"/payments/{payment.public_id}/")
-    expect(page.get_by_text("Pending verification", exact=True)).to_be_visible()
+    expect(page.get_by_text("Pending admin approval", exact=True)).to_be_visible()
 
     steps.reject_payment(console, payment.reference, "The amount paid was ₹20.")
 
     panel = page.get_by_role("region", name=f"Payment {payment.reference}")
-    expect(panel.get_by_text("Rejected", exact=True)).to_be_visible(
+    expect(panel.get_by_text("Payment rejected", exact=True)).to_be_visible(
         timeout=PAYMENT_NEWS_TIMEOUT_MS
     )
     expect(panel).to_contain_text("The amount paid was ₹20.")
@@ -74,14 +74,17 @@ def test_a_rejected_payment_shows_the_remarks_live_and_the_student_pays_again(
     expect(page.get_by_text("was not accepted")).to_be_visible()
     expect(page.get_by_text("The amount paid was ₹20.")).to_be_visible()
     steps.submit_payment_proof(page, "512345678901")
-    expect(page.get_by_text("Pending verification", exact=True)).to_be_visible()
+    expect(page.get_by_text("Pending admin approval", exact=True)).to_be_visible()
     statuses = list(
         Payment.objects.filter(student=student)
         .order_by("pk")
         .values_list("status", flat=True)
     )
     assert statuses == [PaymentStatus.REJECTED, PaymentStatus.PENDING_VERIFICATION]
-    assert len(set(files_under("proofs")) - set(proofs_before)) == 1
+    # The proof and its thumbnail (issue 15).
+    new_files = set(files_under("proofs")) - set(proofs_before)
+    assert len(new_files) == 2
+    assert len([name for name in new_files if name.endswith(".thumb.webp")]) == 1
 
 
 def test_a_proof_that_is_not_an_image_is_refused_beside_the_field(
