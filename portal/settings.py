@@ -489,3 +489,25 @@ STATEMENT_MAX_ROWS = env.int("STATEMENT_MAX_ROWS", default=20_000)
 # test screenshots re-saved, cropped 5%, resized or touched differ by 0-8, other
 # layouts by 28 or more (payments/tests/test_fraud.py).
 PROOF_PHASH_MAX_DISTANCE = env.int("PROOF_PHASH_MAX_DISTANCE", default=10)
+
+# ---- Transcripts (issue 16) ----
+# Each processed answer is transcribed in the background (interviews/transcripts.py):
+# "pocketsphinx" runs offline with the English model inside its package;
+# "faster-whisper" (much better) needs `pip install faster-whisper` and a model
+# directory on the server; "off" transcribes nothing.
+TRANSCRIPT_ENGINES = ("pocketsphinx", "faster-whisper", "off")
+TRANSCRIPT_ENGINE = env.str("TRANSCRIPT_ENGINE", default="pocketsphinx")
+if TRANSCRIPT_ENGINE not in TRANSCRIPT_ENGINES:
+    raise ImproperlyConfigured(
+        f"TRANSCRIPT_ENGINE must be one of {', '.join(TRANSCRIPT_ENGINES)}."
+    )
+# A CTranslate2 model directory (e.g. a copy of Systran/faster-whisper-small).
+WHISPER_MODEL_DIR = env.str("WHISPER_MODEL_DIR", default="")
+if TRANSCRIPT_ENGINE == "faster-whisper" and not WHISPER_MODEL_DIR:
+    raise ImproperlyConfigured(
+        "TRANSCRIPT_ENGINE=faster-whisper needs WHISPER_MODEL_DIR."
+    )
+WHISPER_DEVICE = env.str("WHISPER_DEVICE", default="cpu")
+WHISPER_COMPUTE_TYPE = env.str("WHISPER_COMPUTE_TYPE", default="int8")
+# The language spoken in answers (faster-whisper; pocketsphinx knows English only).
+TRANSCRIPT_LANGUAGE = env.str("TRANSCRIPT_LANGUAGE", default="en")
