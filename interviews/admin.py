@@ -394,4 +394,4 @@ class ShareLinkAdmin(ListedLookupsOnlyMixin, admin.ModelAdmin):
         return False
 
 
-from interviews import admin_review  # noqa: E402,F401
+from interviews import admin_review, admin_transcripts  # noqa: E402,F401

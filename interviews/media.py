@@ -113,3 +113,27 @@ def poster(source, target, at_seconds):
             str(target),
         ]
     )
+
+
+def extract_audio(source, target, sample_rate=16000):
+    """The recording's sound as mono 16-bit WAV at `sample_rate` (for transcripts)."""
+    _run(
+        [
+            settings.FFMPEG_BINARY,
+            "-v",
+            "error",
+            "-y",
+            "-i",
+            str(source),
+            "-vn",
+            "-ac",
+            "1",
+            "-ar",
+            str(sample_rate),
+            "-c:a",
+            "pcm_s16le",
+            "-f",
+            "wav",
+            str(target),
+        ]
+    )

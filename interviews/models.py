@@ -908,3 +908,48 @@ class ShareEvent(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+# ---- Transcripts of recorded answers (issue 16, item 9) ----
+
+
+class TranscriptState(models.TextChoices):
+    DONE = "done", "Done"
+    # The engine or ffmpeg failed: recorded for the approver, never retried.
+    FAILED = "failed", "Failed"
+
+
+class Transcript(models.Model):
+    """What the student said in one answer, with the time of each word
+    (interviews/transcripts.py makes it after the recording is processed)."""
+
+    answer = models.OneToOneField(
+        Answer, on_delete=models.CASCADE, related_name="transcript"
+    )
+    # The recording transcribed: a retake replaces the file, and its transcript.
+    source_name = models.CharField(max_length=200)
+    state = models.CharField(max_length=16, choices=TranscriptState.choices)
+    engine = models.CharField(max_length=40)
+    language = models.CharField(max_length=16, blank=True)
+    text = models.TextField(blank=True)
+    # [[word, start_seconds, end_seconds], ...] in the order spoken.
+    words = models.JSONField(default=list, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Transcript of {self.answer}"
+
+    @property
+    def is_current(self):
+        """Made from the answer's present recording (not an earlier take)."""
+        return self.source_name == self.answer.file.name
+
+    @property
+    def timed_words(self):
+        """[{"word", "start", "end"}] for the template: each word seeks."""
+        return [
+            {"word": word, "start": start, "end": end}
+            for word, start, end in self.words
+        ]

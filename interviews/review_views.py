@@ -31,7 +31,7 @@ def _get_report_for_user(request, public_id):
 def report(request, public_id):
     interview = _get_report_for_user(request, public_id)
     answers = (
-        interview.answers.select_related("question")
+        interview.answers.select_related("question", "transcript")
         .prefetch_related(
             Prefetch(
                 "scores", queryset=AnswerScore.objects.select_related("criterion")

@@ -145,7 +145,7 @@ def shared(request, token):
             render(request, "interviews/shared_code.html", {"form": form, "link": link})
         )
     answers = (
-        link.interview.answers.select_related("question")
+        link.interview.answers.select_related("question", "transcript")
         .prefetch_related("timed_comments__author")
         .order_by("question__order", "question__id")
     )

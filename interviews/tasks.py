@@ -12,7 +12,7 @@ from django.db import transaction
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from interviews import housekeeping, media
+from interviews import housekeeping, media, transcripts
 from interviews.models import Answer, AnswerState
 from portal.storage import private_storage, unguessable_name
 
@@ -57,6 +57,15 @@ def process_answer(answer_id):
     answer = Answer.objects.filter(pk=answer_id, state=AnswerState.UPLOADED).first()
     if answer is not None:
         fix_recording(answer)
+
+
+@db_task()
+def transcribe_answer(answer_id):
+    """The processed answer's transcript (interviews/transcripts.py); a failure
+    is stored on the transcript, not raised: there is nothing to retry."""
+    answer = Answer.objects.filter(pk=answer_id, state=AnswerState.PROCESSED).first()
+    if answer is not None:
+        transcripts.make_transcript(answer)
 
 
 def fix_recording(answer):
@@ -120,6 +129,7 @@ def _replace(answer, new_name, poster_name, seconds):
             transaction.on_commit(lambda: storage.delete(old_name))
             if old_poster:
                 transaction.on_commit(lambda: storage.delete(old_poster))
+            transaction.on_commit(lambda: transcribe_answer(answer.pk))
     return bool(won)
 
 

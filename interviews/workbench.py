@@ -69,7 +69,7 @@ class ReviewWorkbenchMixin:
 
     def _answers(self, interview):
         return list(
-            interview.answers.select_related("question")
+            interview.answers.select_related("question", "transcript")
             .prefetch_related(
                 "scores",
                 Prefetch(

@@ -494,3 +494,25 @@ PROOF_PHASH_MAX_DISTANCE = env.int("PROOF_PHASH_MAX_DISTANCE", default=10)
 # portal/formats/en/formats.py: one form for dates, one for date and time, read
 # by templates, portal/dates.py and the admin alike.
 FORMAT_MODULE_PATH = ["portal.formats"]
+
+# ---- Transcripts (issue 16) ----
+# Each processed answer is transcribed in the background (interviews/transcripts.py):
+# "pocketsphinx" runs offline with the English model inside its package;
+# "faster-whisper" (much better) needs `pip install faster-whisper` and a model
+# directory on the server; "off" transcribes nothing.
+TRANSCRIPT_ENGINES = ("pocketsphinx", "faster-whisper", "off")
+TRANSCRIPT_ENGINE = env.str("TRANSCRIPT_ENGINE", default="pocketsphinx")
+if TRANSCRIPT_ENGINE not in TRANSCRIPT_ENGINES:
+    raise ImproperlyConfigured(
+        f"TRANSCRIPT_ENGINE must be one of {', '.join(TRANSCRIPT_ENGINES)}."
+    )
+# A CTranslate2 model directory (e.g. a copy of Systran/faster-whisper-small).
+WHISPER_MODEL_DIR = env.str("WHISPER_MODEL_DIR", default="")
+if TRANSCRIPT_ENGINE == "faster-whisper" and not WHISPER_MODEL_DIR:
+    raise ImproperlyConfigured(
+        "TRANSCRIPT_ENGINE=faster-whisper needs WHISPER_MODEL_DIR."
+    )
+WHISPER_DEVICE = env.str("WHISPER_DEVICE", default="cpu")
+WHISPER_COMPUTE_TYPE = env.str("WHISPER_COMPUTE_TYPE", default="int8")
+# The language spoken in answers (faster-whisper; pocketsphinx knows English only).
+TRANSCRIPT_LANGUAGE = env.str("TRANSCRIPT_LANGUAGE", default="en")

@@ -57,3 +57,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"].setdefault(  # noqa: F405
         "NAME", os.path.join(_test_dir, "test.sqlite3")
     )
+
+# ---- Transcripts (issue 16) ----
+# Off unless a test asks for an engine (interviews/tests/test_transcripts.py):
+# every other test that processes a recording would otherwise run the recogniser.
+TRANSCRIPT_ENGINE = os.environ.get("TRANSCRIPT_ENGINE", "off")

@@ -287,6 +287,19 @@ EXPECTED = {
         delete=admin(403, 302),
         object_url=STAFF_REDIRECT,
     ),
+    # ---- Transcripts (issue 16) ----
+    # The transcripts list: superusers read it (and transcribe again); the
+    # engine writes them, nobody adds one. The scene has none: object pages
+    # send the superuser back (302).
+    **model_admin(
+        "interviews_transcript",
+        changelist=SUPERUSER_ONLY,
+        change=admin(403, 302),
+        history=STAFF_REDIRECT,
+        add=NOBODY,
+        delete=admin(403, 302),
+        object_url=STAFF_REDIRECT,
+    ),
     # Payments come from students only; only a superuser may delete one.
     **model_admin(
         "payments_payment",

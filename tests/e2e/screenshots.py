@@ -20,6 +20,7 @@ from payments.factories import PaymentFactory
 from tests.e2e import steps
 from tests.e2e.browser import save_screenshots
 from tests.e2e.feedback_world import completed_with_recordings, published_review
+from tests.e2e.transcript_world import transcribed
 from tests.e2e.world import build_world
 
 pytestmark = pytest.mark.e2e
@@ -151,6 +152,7 @@ def test_screenshots_of_every_page(new_context, page_as, world):
     teaching = world.courses["teaching"]
     published_review(student, world.approver, course=teaching, lift=0, days_ago=30)
     latest = published_review(student, world.approver, course=teaching, lift=2)
+    transcribed(latest)  # issue 16, item 9: transcripts beside the players
     shoot(page, "feedback-report", f"/interviews/{latest.public_id}/feedback/")
 
     def printed(page):
@@ -169,6 +171,7 @@ def test_screenshots_of_every_page(new_context, page_as, world):
 
     shoot(mentor, "shared", then=enter_code)
     draft = completed_with_recordings(student, course=world.courses["ux-designer"])
+    transcribed(draft)
     shoot(
         console,
         "admin-workbench",
