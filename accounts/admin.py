@@ -4,7 +4,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 
 from accounts.forms import AdminLoginForm
-from accounts.models import EmailStatus, SentEmail, User
+from accounts.models import EmailStatus, PendingSignup, SentEmail, User
 from portal.admin_filters import ListedLookupsOnlyMixin
 
 
@@ -82,3 +82,19 @@ class SentEmailAdmin(ListedLookupsOnlyMixin, admin.ModelAdmin):
                 transaction.on_commit(lambda pk=pk: enqueue_delivery(pk))
                 retried += 1
         self.message_user(request, f"{retried} email(s) queued to be sent again.")
+
+
+# ---- Pending sign-ups (issue 12, finding 11) ----
+@admin.register(PendingSignup)
+class PendingSignupAdmin(ListedLookupsOnlyMixin, admin.ModelAdmin):
+    """Sign-ups whose link has not been followed yet, for "I never got the
+    email". Read-only; the password hash and the token's hash are not shown."""
+
+    list_display = ["email", "username", "created_at", "expires_at", "used_at"]
+    search_fields = ["email", "username"]
+    date_hierarchy = "created_at"
+    fields = ["email", "username", "full_name", "created_at", "expires_at", "used_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False

@@ -5,7 +5,9 @@ from django import forms
 from django.contrib.admin import forms as admin_forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import forms as auth_forms
-from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.validators import UnicodeUsernameValidator
 
 from accounts import throttle
 from accounts.models import User
@@ -15,7 +17,16 @@ logger = logging.getLogger(__name__)
 PHONE_RE = re.compile(r"^\+?[0-9]{10,15}$")
 
 
-class SignupForm(UserCreationForm):
+class SignupForm(auth_forms.SetPasswordMixin, forms.Form):
+    """What a sign-up asks. Not a ModelForm: it must not tell whether the
+    username or the email is taken (issue 12, finding 11); both are checked
+    when the emailed link is followed (accounts/views.py, signup_confirm)."""
+
+    username = auth_forms.UsernameField(
+        max_length=150,
+        validators=[UnicodeUsernameValidator()],
+        help_text=User._meta.get_field("username").help_text,
+    )
     full_name = forms.CharField(max_length=150, label="Full name")
     email = forms.EmailField(max_length=254, label="Email")
     phone = forms.CharField(
@@ -23,10 +34,32 @@ class SignupForm(UserCreationForm):
         label="Mobile number",
         help_text="10 digits, or with the country code, e.g. +919876543210.",
     )
+    password1, password2 = auth_forms.SetPasswordMixin.create_password_fields()
 
-    class Meta:
-        model = User
-        fields = ["username", "full_name", "email", "phone"]
+    def clean(self):
+        self.validate_passwords()
+        return super().clean()
+
+    def _post_clean(self):
+        super()._post_clean()
+        # The similarity rule compares the password with what was typed.
+        candidate = User(
+            username=self.cleaned_data.get("username", ""),
+            email=self.cleaned_data.get("email", ""),
+            full_name=self.cleaned_data.get("full_name", ""),
+        )
+        self.validate_password_for_user(candidate)
+
+    def pending_fields(self):
+        """What the worker needs to start the sign-up: the password only hashed."""
+        data = self.cleaned_data
+        return {
+            "username": data["username"],
+            "full_name": data["full_name"],
+            "email": data["email"],
+            "phone": data["phone"],
+            "password": make_password(data["password1"]),
+        }
 
     def clean_full_name(self):
         name = " ".join(self.cleaned_data["full_name"].split())
@@ -35,13 +68,7 @@ class SignupForm(UserCreationForm):
         return name
 
     def clean_email(self):
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                "An account with this email already exists. Log in or reset "
-                "your password."
-            )
-        return email
+        return self.cleaned_data["email"].strip().lower()
 
     def clean_phone(self):
         phone = re.sub(r"[\s-]", "", self.cleaned_data["phone"])
@@ -177,3 +204,21 @@ class QueuedPasswordResetForm(auth_forms.PasswordResetForm):
         from accounts.tasks import send_password_reset
 
         send_password_reset(self.cleaned_data["email"], uuid.uuid4().hex)
+
+
+# ---- Pending sign-ups (issue 12, finding 11) ----
+class ChooseUsernameForm(forms.Form):
+    """Asked when the link is followed and the chosen username has been taken."""
+
+    username = auth_forms.UsernameField(
+        max_length=150,
+        validators=[UnicodeUsernameValidator()],
+        label="Another username",
+        help_text=User._meta.get_field("username").help_text,
+    )
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        if User.objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError("That username is taken too. Try another.")
+        return username

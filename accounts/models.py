@@ -1,7 +1,8 @@
+import hashlib
 import secrets
 
 from django.contrib.auth.models import AbstractUser
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
 
@@ -133,3 +134,101 @@ class SentEmail(models.Model):
 
     def __str__(self):
         return self.key
+
+
+# ---- Pending sign-ups (issue 12, finding 11) ----
+
+
+class PendingSignup(models.Model):
+    """A sign-up waiting for its emailed link to be followed.
+
+    The account is created only then (`create_account`), so the sign-up page
+    answers the same for a new and a registered address: it never says which.
+    The link carries a random token; only its SHA-256 is stored. A used row is
+    kept until it expires, so a second click is told the account exists rather
+    than that the link is unknown; `purge_expired` (a periodic task) deletes it.
+    """
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    # One per sign-up request, so a task run twice makes one row.
+    request_id = models.CharField(max_length=32, unique=True)
+    email = models.EmailField(max_length=254)
+    username = models.CharField(max_length=150)
+    full_name = models.CharField(max_length=150)
+    phone = models.CharField(max_length=20)
+    password = models.CharField(max_length=128)  # a hash, as on User
+    next_url = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"])]
+
+    def __str__(self):
+        return f"{self.username} <{self.email}>"
+
+    @staticmethod
+    def hash_token(token):
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @classmethod
+    def start(cls, *, request_id, lifetime, **fields):
+        """Record a sign-up; returns (pending, token), or (None, None) when this
+        request already made one (the token is not stored, only its hash)."""
+        token = secrets.token_urlsafe(32)
+        pending, created = cls.objects.get_or_create(
+            request_id=request_id,
+            defaults={
+                **fields,
+                "token_hash": cls.hash_token(token),
+                "expires_at": timezone.now() + lifetime,
+            },
+        )
+        return (pending, token) if created else (None, None)
+
+    @classmethod
+    def for_token(cls, token):
+        return cls.objects.filter(token_hash=cls.hash_token(token)).first()
+
+    @property
+    def is_expired(self):
+        return self.expires_at <= timezone.now()
+
+    def username_taken(self, username=None):
+        return User.objects.filter(username__iexact=username or self.username).exists()
+
+    def email_taken(self):
+        return User.objects.filter(email__iexact=self.email).exists()
+
+    def create_account(self, username=None):
+        """Use the link: mark it used (a conditional update, so two clicks at
+        once make one account) and create the verified account in the same
+        transaction. Returns the new User, or None when the link was used or
+        expired meanwhile. Raises IntegrityError when the username was taken
+        between the check and the insert (nothing is then marked used)."""
+        now = timezone.now()
+        with transaction.atomic():
+            # The used row keeps no password hash, phone or name: the account does.
+            won = PendingSignup.objects.filter(
+                pk=self.pk, used_at__isnull=True, expires_at__gt=now
+            ).update(used_at=now, password="", phone="", full_name="")
+            if not won:
+                return None
+            user = User(
+                username=username or self.username,
+                email=self.email,
+                full_name=self.full_name,
+                phone=self.phone,
+                password=self.password,
+                email_verified_at=now,
+            )
+            user.save()
+        self.used_at = now
+        return user
+
+    @classmethod
+    def purge_expired(cls):
+        """Delete expired sign-ups, used or not. Returns how many."""
+        deleted, _ = cls.objects.filter(expires_at__lte=timezone.now()).delete()
+        return deleted

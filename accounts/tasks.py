@@ -2,16 +2,25 @@
 finding 11): the request only enqueues, so it takes the same time and the same
 queries whether or not an account has the address."""
 
+import logging
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.tokens import default_token_generator
+from django.db import transaction
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
 
 from portal.emails import send_on_commit
+
+logger = logging.getLogger(__name__)
+
+# How long a sign-up link works (the emails say "a day").
+SIGNUP_LINK_LIFETIME = timedelta(days=1)
 
 
 @db_task()
@@ -36,3 +45,37 @@ def send_password_reset(email, request_id):
             [user.email],
             key=f"password_reset:{request_id}:{user.pk}",
         )
+
+
+# ---- Sign-up without enumeration (issue 12, finding 11) ----
+
+
+# Retried: a run is idempotent (one sign-up and one email per request_id).
+@db_task(retries=3, retry_delay=30)
+def start_signup(fields, request_id):
+    """The worker half of a sign-up. A new address gets a link that creates the
+    account; a registered one gets a note to its owner instead. The request did
+    the same work in both cases: it validated the form and enqueued this."""
+    from accounts import notifications
+    from accounts.models import PendingSignup, User
+
+    with transaction.atomic():
+        owner = User.objects.filter(email__iexact=fields["email"]).first()
+        if owner is not None:
+            notifications.send_signup_attempt_warning(owner, key=f"signup:{request_id}")
+            return
+        pending, token = PendingSignup.start(
+            request_id=request_id, lifetime=SIGNUP_LINK_LIFETIME, **fields
+        )
+        if pending is not None:
+            notifications.send_signup_link(pending, token, key=f"signup:{request_id}")
+
+
+@db_periodic_task(crontab(minute="41"))
+def purge_expired_signups():
+    from accounts.models import PendingSignup
+
+    deleted = PendingSignup.purge_expired()
+    if deleted:
+        logger.info("deleted %d expired sign-up(s)", deleted)
+    return deleted

@@ -10,6 +10,8 @@ default with DEBUG off) or `plain` (the default with DEBUG on); LOG_LEVEL.
 """
 
 import logging
+import re
+from urllib.parse import urlsplit, urlunsplit
 
 from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter as _JsonFormatter
@@ -59,8 +61,55 @@ class JsonFormatter(_JsonFormatter):
         super().__init__(*args, **kwargs)
 
 
+# ---- Sentry (issue 12, finding 12) ----
+# Headers an error report keeps; the rest (Cookie, Authorization, X-CSRFToken,
+# Referer, which may carry a reset token) never leave the machine.
+SENTRY_KEPT_HEADERS = {"Host", "User-Agent", "Accept", "Content-Type", "Content-Length"}
+
+
+EMAIL_ADDRESS = re.compile(r"[^\s@<>\"',;:()]+@[^\s@<>\"',;:()]+\.\w+")
+
+
+def _without_addresses(value):
+    if isinstance(value, str):
+        return EMAIL_ADDRESS.sub("[email]", value)
+    if isinstance(value, list):
+        return [_without_addresses(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _without_addresses(item) for key, item in value.items()}
+    return value
+
+
+def scrub_sentry_event(event, hint=None):
+    """What leaves for Sentry: no cookies, body, query string or user, and the
+    URL as its pattern (`/accounts/signup/<str:token>/`), never the path itself,
+    which can hold a sign-up or password-reset token. Email addresses in log
+    messages, breadcrumbs and exception messages become `[email]` (the email
+    log lines name their recipients)."""
+    for key in ("logentry", "message", "breadcrumbs", "exception", "extra"):
+        if key in event:
+            event[key] = _without_addresses(event[key])
+    request = event.get("request")
+    if request:
+        for key in ("cookies", "data", "query_string", "env"):
+            request.pop(key, None)
+        headers = request.get("headers") or {}
+        request["headers"] = {
+            name: value
+            for name, value in headers.items()
+            if name.title() in SENTRY_KEPT_HEADERS
+        }
+        url = urlsplit(request.get("url", ""))
+        route = event.get("transaction") or ""
+        path = route if route.startswith("/") else ""
+        request["url"] = urlunsplit((url.scheme, url.netloc, path, "", ""))
+    event.pop("user", None)
+    return event
+
+
 def init_sentry(dsn, environment, release):
-    """Errors to Sentry, only when SENTRY_DSN is set (sentry-sdk installed then)."""
+    """Errors to Sentry, only when SENTRY_DSN is set (tested against a local
+    envelope server in portal/tests/test_sentry.py)."""
     try:
         import sentry_sdk
     except ImportError as error:
@@ -71,5 +120,14 @@ def init_sentry(dsn, environment, release):
             "pip install sentry-sdk, or unset SENTRY_DSN."
         ) from error
     sentry_sdk.init(
-        dsn=dsn, environment=environment, release=release, send_default_pii=False
+        dsn=dsn,
+        environment=environment,
+        release=release,
+        send_default_pii=False,
+        max_request_body_size="never",
+        # Frames' local variables hold forms' cleaned data (passwords, UTRs)
+        # under names no deny-list knows: the stack trace alone is sent.
+        include_local_variables=False,
+        before_send=scrub_sentry_event,
+        before_send_transaction=scrub_sentry_event,
     )

@@ -183,6 +183,13 @@ for _name in [
     if not re.fullmatch(r"\s*[1-9]\d*\s*/\s*\d*\s*[smhd]\s*", globals()[_name]):
         raise ImproperlyConfigured(f"{_name} must be a rate like 10/h or 5/15m.")
 
+# ---- Sign-up per email (issue 12, finding 11) ----
+# Each sign-up emails the address (a link, or a note to its owner): per email,
+# so nobody's mailbox is flooded. The same 429 for a new and a registered one.
+RATELIMIT_SIGNUP_PER_EMAIL = env.str("RATELIMIT_SIGNUP_PER_EMAIL", default="5/h")
+if not re.fullmatch(r"\s*[1-9]\d*\s*/\s*\d*\s*[smhd]\s*", RATELIMIT_SIGNUP_PER_EMAIL):
+    raise ImproperlyConfigured("RATELIMIT_SIGNUP_PER_EMAIL must be a rate like 5/h.")
+
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation."
@@ -349,8 +356,8 @@ LOGGING = {
         "django.security": {"level": "WARNING", "propagate": True},
     },
 }
-# Optional: errors to Sentry. sentry-sdk is imported only when this is set, and
-# is not in requirements.txt (install it where you use it).
+# Optional: errors to Sentry. sentry-sdk (in requirements.txt) is imported only
+# when this is set; portal/logging.py says what is scrubbed from each report.
 SENTRY_DSN = env.str("SENTRY_DSN", default="")
 if SENTRY_DSN:
     from portal.logging import init_sentry

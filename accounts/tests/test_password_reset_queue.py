@@ -60,3 +60,19 @@ def test_no_mail_is_sent_in_the_request_only_by_the_worker(client, student, sett
     assert [m["To"] for m in smtp.messages] == [student.email]
     body = smtp.messages[0].get_payload()[0].get_payload(decode=True).decode()
     assert "/accounts/password/reset/" in body
+
+
+@pytest.mark.django_db
+def test_a_known_and_an_unknown_address_get_the_same_pages(client, student):
+    from django.test import Client
+
+    known, unknown = Client(), Client()
+    answers = [
+        c.post(reverse("accounts:password_reset"), {"email": e}, follow=True)
+        for c, e in [(known, student.email), (unknown, "nobody@example.com")]
+    ]
+    assert [a.redirect_chain for a in answers[:1]] == [
+        a.redirect_chain for a in answers[1:]
+    ]
+    assert answers[0].status_code == answers[1].status_code == 200
+    assert answers[0].content == answers[1].content

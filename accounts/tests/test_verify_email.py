@@ -13,15 +13,6 @@ from payments.models import Payment
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks")]
 
-SIGNUP = {
-    "username": "newstudent",
-    "full_name": "Neha Kumar",
-    "email": "neha@example.com",
-    "phone": "9876543210",
-    "password1": "Interview-Ready-2026",
-    "password2": "Interview-Ready-2026",
-}
-
 
 def _path(user):
     return urlsplit(_url(user)).path
@@ -30,21 +21,6 @@ def _path(user):
 @pytest.fixture
 def unverified(db):
     return UserFactory(username="newbie", unverified=True)
-
-
-def test_signup_sends_a_verification_link_and_leaves_the_email_unverified(
-    client, django_capture_on_commit_callbacks
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("accounts:signup"), SIGNUP)
-    user = User.objects.get(username="newstudent")
-    assert user.email_verified_at is None
-    assert len(mail.outbox) == 1
-    message = mail.outbox[0]
-    assert message.to == ["neha@example.com"]
-    assert "Verify your email" in message.subject
-    assert "/accounts/verify/" in message.body
-    assert "/accounts/verify/" in message.alternatives[0][0]
 
 
 def test_get_of_the_link_changes_nothing_and_post_verifies(client, unverified):

@@ -18,6 +18,11 @@ REDIS_URL = os.environ.get(
 )
 
 
+def redis_url(db):
+    """The same server, another database (in CI it is the host `redis`)."""
+    return REDIS_URL.rsplit("/", 1)[0] + f"/{db}"
+
+
 def redis_is_up():
     parts = urlsplit(REDIS_URL)
     try:

@@ -7,6 +7,7 @@ import pytest
 from django.conf import settings
 
 from accounts.factories import UserFactory
+from accounts.models import PendingSignup
 from interviews.factories import ScheduledRequestFactory
 from portal.emails import render_email
 
@@ -35,6 +36,9 @@ def hostile_context():
     return {
         "student": student,
         "user": student,
+        "signup": PendingSignup(
+            username=student.username, full_name=student.full_name, email="p@x.in"
+        ),
         "course": interview.course,
         "interview": interview,
         "payment": payment,

@@ -138,19 +138,29 @@ def test_review_feedback_and_comments_are_escaped(
     assert_escaped(client.get(report).content.decode())
 
 
-def test_a_name_typed_at_sign_up_is_escaped_in_the_welcome(client, settings):
+def test_a_name_typed_at_sign_up_is_escaped_in_the_welcome(
+    client, settings, django_capture_on_commit_callbacks
+):
+    import re
+
+    from django.core import mail
+
     settings.RATELIMIT_ENABLED = False
-    response = client.post(
-        reverse("accounts:signup"),
-        {
-            "username": "newbie",
-            "full_name": PAYLOAD,
-            "email": "newbie@example.com",
-            "phone": "9876543210",
-            "password1": "Strong-Pass-2026!",
-            "password2": "Strong-Pass-2026!",
-        },
-        follow=True,
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("accounts:signup"),
+            {
+                "username": "newbie",
+                "full_name": PAYLOAD,
+                "email": "newbie@example.com",
+                "phone": "9876543210",
+                "password1": "Strong-Pass-2026!",
+                "password2": "Strong-Pass-2026!",
+            },
+        )
+    assert_escaped(_html_email(mail.outbox[0]))
+    # The account is made, and the welcome shown, when the link is followed.
+    link = re.search(r"/accounts/signup/[^/\s]+/", mail.outbox[0].body).group(0)
+    response = client.post(link, follow=True)
     assert response.status_code == 200
     assert_escaped(response.content.decode())

@@ -5,9 +5,10 @@ from huey.contrib.djhuey import HUEY
 
 from portal.queue import RedisQueue, queue_stats
 from portal.tasks import deliver_email
+from portal.tests.redis import redis_url
 
 pytestmark = pytest.mark.django_db
-REDIS_URL = "redis://127.0.0.1:6379/4"
+REDIS_URL = redis_url(4)
 
 
 @pytest.fixture(autouse=True)

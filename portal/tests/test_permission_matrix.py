@@ -7,6 +7,7 @@ logout) does not change the scene for the next one.
 """
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
@@ -17,7 +18,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from accounts.models import SentEmail
+from accounts.models import PendingSignup, SentEmail
 from accounts.roles import APPROVERS_GROUP
 from accounts.testing import log_in_verified
 from interviews.factories import AnswerFactory
@@ -97,6 +98,9 @@ EXPECTED = {
     "ping": {"GET": same(200), "POST": same(405)},
     "accounts:login": both(row(200, 302, 302, 302, 302)),
     "accounts:signup": both(row(200, 302, 302, 302, 302)),
+    # Sign-up without enumeration (issue 12, finding 11): a bad link is a 400.
+    "accounts:signup_sent": {"GET": same(200), "POST": same(405)},
+    "accounts:signup_confirm": both(same(400)),
     "accounts:logout": {"GET": same(405), "POST": same(LOGIN)},
     "accounts:password_change": both(logged_in(200)),
     "accounts:password_change_done": {
@@ -221,6 +225,16 @@ EXPECTED = {
         "accounts_sentemail",
         changelist=SUPERUSER_ONLY,
         change=(SUPERUSER_ONLY, admin(403, 302)),  # every field is read-only
+        history=SUPERUSER_ONLY,
+        add=admin(403, 403),
+        delete=SUPERUSER_ONLY,
+        object_url=STAFF_REDIRECT,
+    ),
+    # Waiting sign-ups (issue 12, finding 11): superusers only, read-only.
+    **model_admin(
+        "accounts_pendingsignup",
+        changelist=SUPERUSER_ONLY,
+        change=(SUPERUSER_ONLY, admin(403, 302)),
         history=SUPERUSER_ONLY,
         add=admin(403, 403),
         delete=SUPERUSER_ONLY,
@@ -372,6 +386,15 @@ class Scene:
         self.group = Group.objects.get(name=APPROVERS_GROUP)
         self.student = student
         self.email = SentEmail.objects.create(key="test:1", template="t", to="a@b.c")
+        self.signup = PendingSignup.start(
+            request_id="matrix",
+            lifetime=timedelta(days=1),
+            username="waiting",
+            full_name="Waiting",
+            email="waiting@example.com",
+            phone="9876543210",
+            password="!",
+        )[0]
 
     def kwargs_for(self, name, pattern, route):
         return {
@@ -411,6 +434,7 @@ class Scene:
                 "auth_user_password": self.student.pk,
                 "accounts_user": self.student.pk,
                 "accounts_sentemail": self.email.pk,
+                "accounts_pendingsignup": self.signup.pk,
                 "payments_payment": self.payment.pk,
                 "payments_payment_approve": self.payment.pk,
                 "payments_payment_reject": self.payment.pk,

@@ -18,6 +18,7 @@ from payments.services import approve_payment
 from portal.queue import RedisQueue
 from portal.tasks import deliver_email, resend_stuck_emails
 from portal.tests.queue_helpers import smtp_server, wait_for, worker
+from portal.tests.redis import redis_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -150,7 +151,7 @@ def test_the_worker_sends_due_reminders_once():
 
 def test_the_worker_delivers_through_redis(approver, monkeypatch):
     name = f"portal-test-{time.monotonic_ns()}"
-    url = "redis://127.0.0.1:6379/4"
+    url = redis_url(4)
     monkeypatch.setattr(HUEY, "storage", RedisQueue(name, redis_url=url).storage)
     payment = PaymentFactory()
     try:

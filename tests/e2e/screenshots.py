@@ -6,6 +6,7 @@ with `.venv/bin/pytest tests/e2e/screenshots.py`.
 """
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth.tokens import default_token_generator
@@ -14,6 +15,7 @@ from django.utils.http import urlsafe_base64_encode
 from playwright.sync_api import expect
 
 from accounts.factories import UserFactory
+from accounts.models import PendingSignup
 from interviews.factories import InterviewRequestFactory
 from interviews.models import ShareLink
 from payments.factories import PaymentFactory
@@ -68,6 +70,21 @@ def test_screenshots_of_every_page(new_context, page_as, world):
         expect(page.get_by_text("Enter a valid mobile number")).to_be_visible()
 
     shoot(page, "signup-errors", "/accounts/signup/", signup_errors)
+    shoot(page, "signup-sent", "/accounts/signup/sent/")
+    for name, username in [
+        ("signup-confirm", "meera"),
+        ("signup-taken", student.username),
+    ]:
+        _, token = PendingSignup.start(
+            request_id=name,
+            lifetime=timedelta(days=1),
+            username=username,
+            full_name="Meera Nair",
+            email=f"{name}@example.com",
+            phone="9876543210",
+            password="!",
+        )
+        shoot(page, name, f"/accounts/signup/{token}/")
     shoot(page, "password-reset", "/accounts/password/reset/")
     shoot(page, "password-reset-sent", "/accounts/password/reset/sent/")
     uid = urlsafe_base64_encode(force_bytes(student.pk))

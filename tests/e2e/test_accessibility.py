@@ -86,6 +86,24 @@ def test_pages_before_logging_in(audit, world):
     problems += audit("/no-such-page/", status=404)
     verify = f"/accounts/verify/{uid}/not-a-token/"  # "already verified" / expired
     problems += audit(verify)
+    # Sign-up without enumeration (issue 12, finding 11).
+    from datetime import timedelta
+
+    from accounts.models import PendingSignup
+
+    problems += audit("/accounts/signup/sent/")
+    for name, username in [("new", "meera"), ("taken", student.username)]:
+        _, link = PendingSignup.start(
+            request_id=name,
+            lifetime=timedelta(days=1),
+            username=username,
+            full_name="Meera Nair",
+            email=f"{name}@example.com",
+            phone="9876543210",
+            password="!",
+        )
+        problems += audit(f"/accounts/signup/{link}/")
+    problems += audit("/accounts/signup/not-a-link/", status=400)
     assert_no_problems(problems)
 
 

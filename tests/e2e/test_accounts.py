@@ -16,7 +16,7 @@ from tests.e2e.browser import log_in_with_form
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("immediate_tasks")]
 
 
-def test_a_new_student_signs_up_and_lands_on_the_course_list(page, db):
+def test_a_new_student_signs_up_follows_the_link_and_lands_on_the_course_list(page, db):
     InterviewCourseFactory(title="HR Round", slug="hr-round")
     page.goto("/")
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
@@ -31,7 +31,11 @@ def test_a_new_student_signs_up_and_lands_on_the_course_list(page, db):
     )
     page.get_by_label("Password confirmation").fill("a-long-pass-phrase-42")
     page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
 
+    link = re.search(r"https?://\S+(/accounts/signup/\S+/)", mail.outbox[-1].body)
+    page.goto(link.group(1))
+    page.get_by_role("button", name="Create my account").click()
     expect(page.get_by_role("heading", name="Interview courses")).to_be_visible()
     expect(page.get_by_role("status")).to_contain_text("Welcome, Meera Nair")
     expect(page.get_by_role("heading", name="HR Round")).to_be_visible()

@@ -73,16 +73,14 @@ def test_a_student_pays_schedules_records_and_gets_reviewed(
     page.get_by_role("textbox", name="Password", exact=True).fill("pass-phrase-4242")
     page.get_by_label("Password confirmation").fill("pass-phrase-4242")
     page.get_by_role("button", name="Create account").click()
-    expect(page.get_by_role("heading", name="Interview courses")).to_be_visible()
-    course_card = steps.card(page, "HR Round")
-    expect(course_card).to_contain_text("Verify your email")
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
 
-    # Verify the email from the link in the welcome email.
-    link = re.search(r"https?://\S+/accounts/verify/\S+/", mail.outbox[-1].body)
+    # The account is made from the link in the email, which verifies it too.
+    link = re.search(r"https?://\S+/accounts/signup/\S+/", mail.outbox[-1].body)
     page.goto(urlsplit(link.group(0)).path)
-    page.get_by_role("button", name="Verify my email").click()
-    expect(page.get_by_role("status")).to_contain_text("is verified")
-    page.get_by_role("link", name="Courses").click()
+    page.get_by_role("button", name="Create my account").click()
+    expect(page.get_by_role("status")).to_contain_text("Your account is ready")
+    expect(page.get_by_role("heading", name="Interview courses")).to_be_visible()
     course_card = steps.card(page, "HR Round")
     expect(course_card).to_contain_text("Not booked yet")
     course_card.get_by_role("link", name="Pay & Schedule").click()
@@ -159,7 +157,7 @@ def test_a_student_pays_schedules_records_and_gets_reviewed(
     assert Payment.objects.get(pk=payment.pk).status == PaymentStatus.COMPLETED
     to_student = [m.subject for m in mail.outbox if m.to == ["meera@example.com"]]
     expected = [
-        r"^Verify your email",
+        r"^Finish creating your",
         r"^Payment \w+ verified",
         r"interview is scheduled for",
         r"^Feedback",
