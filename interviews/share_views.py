@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from interviews.models import Answer, AnswerComment, ShareEvent, ShareLink
 from interviews.review_views import _get_report_for_user
 from portal.clientip import client_ip
-from portal.http import ranged_file_response
+from portal.http import private_file_response
 from portal.ratelimit import ratelimit
 
 logger = logging.getLogger(__name__)
@@ -173,7 +173,7 @@ def _get_shared_answer(request, token, answer_id):
 def shared_video(request, token, answer_id):
     _link, answer = _get_shared_answer(request, token, answer_id)
     return _private(
-        ranged_file_response(
+        private_file_response(
             request, answer.file.storage, answer.file.name, answer.content_type
         )
     )
