@@ -16,8 +16,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from interviews import notifications
-from interviews.models import Answer, InterviewRequest, RequestStatus
+from interviews.models import Answer, AnswerState, InterviewRequest, RequestStatus
 from interviews.uploads import finish_interview
+from portal.storage import PARTS_PREFIX, is_object_storage, private_storage, walk
 
 REMINDER_WINDOW = timedelta(hours=24)
 
@@ -109,7 +110,8 @@ def stale_temporary_uploads(min_age_minutes=60):
 
 
 def clean_stale_uploads(min_age_minutes=60):
-    """Remove stale temporary uploads. Returns how many this call removed."""
+    """Remove stale temporary uploads, and on S3 the parts no answer is waiting
+    for. Returns how many this call removed (parts count once per recording)."""
     removed = 0
     for path in stale_temporary_uploads(min_age_minutes):
         try:
@@ -117,4 +119,36 @@ def clean_stale_uploads(min_age_minutes=60):
             removed += 1
         except FileNotFoundError:  # another worker got there first
             continue
+    storage = private_storage()
+    for name in stale_parts(min_age_minutes):
+        storage.delete_parts(name)
+        removed += 1
     return removed
+
+
+# ---- Object storage (issue 15) ----
+
+
+def stale_parts(min_age_minutes=60):
+    """On S3: recordings whose chunks are still stored as parts although no
+    answer is receiving or waiting for them (a retake or a deleted account whose
+    deletion failed, a worker killed between writing the result and deleting
+    the parts), untouched for `min_age_minutes`."""
+    if not is_object_storage():
+        return []
+    cutoff = timezone.now() - timedelta(minutes=min_age_minutes)
+    newest = {}
+    for key, _size, modified in walk(PARTS_PREFIX):
+        name = key[len(PARTS_PREFIX) :].rsplit("/", 1)[0]
+        newest[name] = max(modified, newest.get(name, modified))
+    waiting = set(
+        Answer.objects.filter(
+            file__in=list(newest),
+            state__in=[AnswerState.RECORDING, AnswerState.UPLOADED],
+        ).values_list("file", flat=True)
+    )
+    return sorted(
+        name
+        for name, modified in newest.items()
+        if name not in waiting and modified < cutoff
+    )

@@ -26,7 +26,7 @@ from interviews.uploads import (
     receive_recording,
     store_answer,
 )
-from portal.http import body_limit, ranged_file_response
+from portal.http import body_limit, private_file_response
 from portal.ratelimit import ratelimit
 
 
@@ -234,7 +234,7 @@ def finish_answer(request, public_id, question_id):
 @require_GET
 def answer_video(request, public_id):
     answer = _get_answer_for_user(request, public_id)
-    return ranged_file_response(
+    return private_file_response(
         request, answer.file.storage, answer.file.name, answer.content_type
     )
 
@@ -245,6 +245,6 @@ def answer_poster(request, public_id):
     answer = _get_answer_for_user(request, public_id)
     if not answer.poster:
         raise Http404("No poster for this recording.")
-    return ranged_file_response(
+    return private_file_response(
         request, answer.poster.storage, answer.poster.name, "image/jpeg"
     )

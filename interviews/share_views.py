@@ -16,7 +16,7 @@ from interviews.models import Answer, AnswerComment, ShareEvent, ShareLink
 from interviews.review_views import _get_report_for_user
 from portal.clientip import client_ip
 from portal.dates import site_time
-from portal.http import ranged_file_response
+from portal.http import private_file_response
 from portal.ratelimit import ratelimit
 
 logger = logging.getLogger(__name__)
@@ -174,7 +174,7 @@ def _get_shared_answer(request, token, answer_id):
 def shared_video(request, token, answer_id):
     _link, answer = _get_shared_answer(request, token, answer_id)
     return _private(
-        ranged_file_response(
+        private_file_response(
             request, answer.file.storage, answer.file.name, answer.content_type
         )
     )

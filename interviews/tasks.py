@@ -3,7 +3,6 @@ run (their logic is in interviews/housekeeping.py, shared with the management
 commands), and fixing each recorded answer after upload."""
 
 import logging
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from django.db import transaction
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from interviews import housekeeping, media, transcripts
+from interviews import chunks, housekeeping, media, transcripts
 from interviews.models import Answer, AnswerState
 from portal.storage import private_storage, unguessable_name
 
@@ -78,16 +77,17 @@ def fix_recording(answer):
         original = Path(folder) / f"original.{extension}"
         fixed = Path(folder) / f"fixed.{extension}"
         still = Path(folder) / "poster.jpg"
-        with (
-            storage.open(answer.file.name, "rb") as source,
-            open(original, "wb") as out,
-        ):
-            shutil.copyfileobj(source, out, 1024 * 1024)
+        # In a bucket the chunks are still separate objects: this puts them
+        # together (interviews/chunks.py).
+        with open(original, "wb") as out:
+            chunks.copy_received(answer.file.name, answer.bytes_received, out)
         try:
             media.probe(original)
             media.remux(original, fixed, answer.content_type)
             seconds = media.duration_of(media.probe(fixed))
         except media.MediaError as exc:
+            # The approver can still download what arrived.
+            chunks.seal(answer.file.name, original)
             return _mark_failed(answer, str(exc))
         try:
             media.poster(fixed, still, min(1.0, (seconds or 0) / 2))

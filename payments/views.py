@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -11,6 +11,7 @@ from accounts.roles import is_approver
 from payments import services
 from payments.forms import PaymentProofForm
 from payments.models import Payment, PaymentStatus
+from portal.http import private_file_response
 from portal.ratelimit import ratelimit
 
 CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
@@ -173,15 +174,14 @@ def proof(request, public_id):
     if not proof:  # deleted with the student's account (interviews/privacy.py)
         raise Http404("The proof was deleted with the student's account.")
     extension = proof.name.rsplit(".", 1)[-1].lower()
-    try:
-        handle = proof.open("rb")
-    except FileNotFoundError:
-        raise Http404("The proof file is missing.") from None
-    response = FileResponse(
-        handle, content_type=CONTENT_TYPES.get(extension, "application/octet-stream")
+    if not proof.storage.exists(proof.name):
+        raise Http404("The proof file is missing.")
+    response = private_file_response(
+        request,
+        proof.storage,
+        proof.name,
+        CONTENT_TYPES.get(extension, "application/octet-stream"),
     )
-    response["Content-Disposition"] = "inline"
-    response["X-Content-Type-Options"] = "nosniff"
+    # Opened on its own, the image runs nothing (nginx sets the same).
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    patch_cache_control(response, private=True, max_age=3600)
     return response

@@ -1,8 +1,17 @@
 """File responses that honour HTTP Range requests, so media players can seek."""
 
 import re
+from urllib.parse import quote
 
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.conf import settings
+from django.http import (
+    FileResponse,
+    HttpResponse,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
+
+from portal.storage import is_object_storage
 
 CHUNK_SIZE = 64 * 1024
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -77,6 +86,48 @@ def ranged_file_response(request, storage, name, content_type):
     return response
 
 
+# ---- Private files without app threads (issue 15) ----
+
+
+def private_file_response(
+    request, storage, name, content_type, cache_control="private, no-store"
+):
+    """Serve a stored file the caller may see, choosing who sends the bytes:
+
+    - in a bucket, the bucket: a 302 to a signed URL valid for
+      MEDIA_URL_EXPIRE_SECONDS, which makes S3 answer with our content type,
+      disposition and caching (Range requests go to S3 too);
+    - on local disk behind nginx (MEDIA_ACCEL_REDIRECT), nginx: an empty answer
+      whose X-Accel-Redirect points at its internal /_protected/ location;
+    - otherwise this process, with Range support (ranged_file_response).
+
+    The permission check is the caller's, before this; the redirect itself is
+    never cached, so a revoked permission is not outlived by a stored URL.
+    """
+    if is_object_storage(storage):
+        url = storage.url(
+            name,
+            parameters={
+                "ResponseContentType": content_type,
+                "ResponseContentDisposition": "inline",
+                "ResponseCacheControl": cache_control,
+            },
+            expire=settings.MEDIA_URL_EXPIRE_SECONDS,
+        )
+        response = HttpResponseRedirect(url)
+        response["Cache-Control"] = "private, no-store"
+        return response
+    if settings.MEDIA_ACCEL_REDIRECT:
+        response = HttpResponse(content_type=content_type)
+        response["X-Accel-Redirect"] = "/_protected/" + quote(name)
+        response["Content-Disposition"] = "inline"
+        response["Cache-Control"] = cache_control
+        return response
+    response = ranged_file_response(request, storage, name, content_type)
+    response["Cache-Control"] = cache_control
+    return response
+
+
 # ---- Request body limits (issue 12, finding 3) ----
 # RequestBodyLimitMiddleware (portal/middleware.py) refuses, from Content-Length
 # and before anything reads the body (CSRF, sessions, the form), a body larger
@@ -105,8 +156,6 @@ def body_limit(nbytes):
 
 def body_limit_for(view):
     """The largest body, in bytes, that `view` accepts."""
-    from django.conf import settings
-
     limit = getattr(view, "body_limit", None)
     if limit is None:
         return settings.REQUEST_MAX_BYTES

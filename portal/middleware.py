@@ -12,6 +12,7 @@ from django.shortcuts import render
 
 from portal.http import body_limit_for
 from portal.sessions import SessionCacheError
+from portal.storage import media_origin
 
 # No inline scripts anywhere. The admin's own templates carry a few inline styles,
 # so styles are relaxed there only.
@@ -27,12 +28,25 @@ ADMIN_CSP = SITE_CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inlin
 class ContentSecurityPolicyMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
+        self.site_csp, self.admin_csp = SITE_CSP, ADMIN_CSP
+        # ---- Object storage (issue 15) ----
+        # On S3, videos, posters and proofs load from the bucket's signed URLs.
+        origin = media_origin()
+        if origin:
+            self.site_csp, self.admin_csp = (
+                csp.replace("img-src 'self'", f"img-src 'self' {origin}").replace(
+                    "media-src 'self'", f"media-src 'self' {origin}"
+                )
+                for csp in (SITE_CSP, ADMIN_CSP)
+            )
 
     def __call__(self, request):
         response = self.get_response(request)
         if "Content-Security-Policy" not in response:
             admin = request.path.startswith("/admin/")
-            response["Content-Security-Policy"] = ADMIN_CSP if admin else SITE_CSP
+            response["Content-Security-Policy"] = (
+                self.admin_csp if admin else self.site_csp
+            )
         return response
 
 
@@ -112,6 +126,18 @@ STORAGE_ERRNOS = {
     errno.EIO,
     errno.ENOTDIR,
 }
+
+
+def _storage_failed(exception):
+    if isinstance(exception, OSError) and exception.errno in STORAGE_ERRNOS:
+        return True
+    # ---- Object storage (issue 15): the bucket unreachable, failing or
+    # refusing our keys (a missing file is FileNotFoundError, not this) ----
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return isinstance(exception, BotoCoreError | ClientError)
+
+
 STORAGE_MESSAGE = (
     "We could not store your file just now, so nothing was saved. "
     "Please try again in a few minutes."
@@ -136,7 +162,7 @@ class StorageUnavailableMiddleware:
     def process_exception(self, request, exception):
         if isinstance(exception, SessionCacheError):
             return session_not_ended(request)
-        if not isinstance(exception, OSError) or exception.errno not in STORAGE_ERRNOS:
+        if not _storage_failed(exception):
             return None
         logger.error(
             "storage unavailable on %s %s: %s", request.method, request.path, exception

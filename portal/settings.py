@@ -233,6 +233,45 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_TEMP_DIR = env.str("FILE_UPLOAD_TEMP_DIR", default=None)
 
+# ---- Object storage (issue 15) ----
+# MEDIA_STORAGE=s3 keeps the private files (proofs, recordings) in an S3 bucket
+# (AWS S3, Cloudflare R2, MinIO: any S3-compatible endpoint) through
+# django-storages, so several app servers share them; `local` (the default) keeps
+# them under MEDIA_ROOT/private. Files stay private either way: no public ACL,
+# names made by the server, every read through a permission-checked view that
+# answers with a short-lived signed URL (S3), an X-Accel-Redirect (local disk
+# behind nginx, MEDIA_ACCEL_REDIRECT) or the bytes themselves.
+MEDIA_STORAGE = env.str("MEDIA_STORAGE", default="local")
+if MEDIA_STORAGE not in ("local", "s3"):
+    raise ImproperlyConfigured("MEDIA_STORAGE must be local or s3.")
+# How long a signed URL handed to a browser stays valid.
+MEDIA_URL_EXPIRE_SECONDS = env.int("MEDIA_URL_EXPIRE_SECONDS", default=300)
+# nginx (deploy/nginx.conf.template) serves local files from its internal
+# /_protected/ location once a view has checked the permission.
+MEDIA_ACCEL_REDIRECT = env.bool("MEDIA_ACCEL_REDIRECT", default=False)
+if MEDIA_STORAGE == "s3":
+    AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+    if not AWS_STORAGE_BUCKET_NAME:
+        raise ImproperlyConfigured("MEDIA_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME.")
+    STORAGES["private"] = {
+        "BACKEND": "portal.storage_backends.PrivateS3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            # Unset for AWS itself; https://<account>.r2.cloudflarestorage.com
+            # for R2, the server's URL for MinIO or moto.
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="us-east-1"),
+            # Keys from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY in the
+            # environment (or an instance role): never in the settings file.
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": MEDIA_URL_EXPIRE_SECONDS,
+            "file_overwrite": False,
+            "signature_version": "s3v4",
+            "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="auto"),
+        },
+    }
+
 # Email
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

@@ -6,6 +6,7 @@ from django.urls import reverse
 from accounts.models import User
 from accounts.roles import APPROVER_PERMISSIONS, APPROVERS_GROUP, is_approver
 from accounts.testing import log_in_verified
+from portal.tests.files import fetch
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks")]
 
@@ -126,9 +127,7 @@ def test_staff_granted_the_permissions_directly_see_proofs_and_recordings(
     log_in_verified(client, direct_approver)
 
     for url in files.values():
-        response = client.get(url)
-        assert response.status_code == 200, url
-        b"".join(response.streaming_content)
+        assert fetch(client, url).status == 200, url
 
 
 def test_staff_without_the_approve_permission_see_no_proof_or_recording(
@@ -153,7 +152,7 @@ def test_the_dashboard_shows_the_waiting_work_to_a_direct_approver(
 def test_the_group_approver_still_works_the_console(approver_client, files):
     assert approver_client.get("/admin/").status_code == 200
     assert approver_client.get("/admin/payments/payment/").status_code == 200
-    assert approver_client.get(files["proof"]).status_code == 200
+    assert fetch(approver_client, files["proof"]).status == 200
 
 
 def test_approvers_are_active_staff_holding_the_permission(

@@ -1,12 +1,12 @@
 """Shared set-up for the interview room tests."""
 
-from pathlib import Path
-
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from interviews import chunks
 from interviews.factories import InterviewQuestionFactory, ScheduledRequestFactory
+from portal.storage import is_object_storage
+from portal.tests.files import stored_names
 
 
 def open_interview(student, questions=2, consent=True, **kwargs):
@@ -38,8 +38,8 @@ def post_video(client, interview, question, body, content_type="video/webm", **e
 
 
 def stored_answer_files():
-    folder = Path(settings.MEDIA_ROOT) / "private" / "answers"
-    return sorted(p for p in folder.rglob("*") if p.is_file())
+    """The recordings held, on disk or in the bucket (one per take in parts)."""
+    return stored_names("answers")
 
 
 def post_chunk(client, interview, question, data, attempt=1, offset=0, checksum=None):
@@ -75,3 +75,12 @@ def post_finish(client, interview, question, total, attempt=1, duration=None):
         ),
         headers=headers,
     )
+
+
+def received_bytes(answer):
+    """What the server holds of the answer: the file, or while it is still in
+    parts on S3, its parts up to what the database says arrived."""
+    if is_object_storage() and chunks.has_parts(answer.file.name):
+        return b"".join(chunks.read(answer.file.name, 0, answer.bytes_received))
+    with answer.file.open("rb") as handle:
+        return handle.read()

@@ -21,6 +21,7 @@ from interviews.models import (
 )
 from payments.models import Payment, PaymentStatus
 from portal.storage import private_storage
+from portal.tests.files import fetch
 
 pytestmark = pytest.mark.django_db
 
@@ -189,6 +190,6 @@ def test_scale_student_can_open_their_seeded_proof(client):
     _seed_scale(2, "--with-files")
     payment = Payment.objects.select_related("student").first()
     client.force_login(payment.student)
-    response = client.get(reverse("payments:proof", args=[payment.public_id]))
-    assert response.status_code == 200
-    assert b"".join(response.streaming_content).startswith(b"\x89PNG")
+    served = fetch(client, reverse("payments:proof", args=[payment.public_id]))
+    assert served.status == 200
+    assert served.body.startswith(b"\x89PNG")

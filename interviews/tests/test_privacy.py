@@ -1,9 +1,7 @@
 import io
 import json
-import shutil
 import zipfile
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -21,7 +19,8 @@ from interviews.models import Answer, InterviewRequest, RequestEvent, RequestSta
 from payments.factories import PaymentFactory
 from payments.models import Payment, PaymentEvent
 from portal.sessions import SessionStore
-from portal.storage import private_storage
+from portal.storage import walk
+from portal.tests.files import empty_private_storage
 
 pytestmark = pytest.mark.django_db
 
@@ -34,10 +33,7 @@ DELETE = reverse("interviews:account_delete")
 def media(settings, tmp_path):
     """An empty private folder: files of earlier tests outlive their rows."""
     settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
-    root = Path(private_storage().location)
-    shutil.rmtree(root, ignore_errors=True)
-    root.mkdir(parents=True)
-    return root
+    empty_private_storage()
 
 
 @pytest.fixture
@@ -172,7 +168,7 @@ def test_deleting_keeps_only_the_anonymised_payments(
 
     # No file and no row of theirs is left behind.
     assert "Media and records match." in _check_media()
-    stored = {p.relative_to(media).as_posix() for p in media.rglob("*") if p.is_file()}
+    stored = {name for name, _size, _modified in walk()}
     assert stored == {their_proof, theirs.file.name}
 
     # Logged out everywhere; the old login does not work.

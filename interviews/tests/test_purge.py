@@ -1,6 +1,5 @@
 from datetime import timedelta
 from io import StringIO
-from pathlib import Path
 
 from django.core.management import call_command
 from django.utils import timezone
@@ -8,6 +7,7 @@ from django.utils import timezone
 from interviews.factories import AnswerFactory
 from interviews.models import Answer, InterviewRequest, RequestStatus
 from interviews.tests.room_helpers import open_interview
+from portal.storage import private_storage
 
 
 def _finished_interview(student, days_ago, status=RequestStatus.COMPLETED):
@@ -20,13 +20,20 @@ def _finished_interview(student, days_ago, status=RequestStatus.COMPLETED):
     InterviewRequest.objects.filter(pk=interview.pk).update(
         status=status, completed_at=when, scheduled_at=when
     )
-    return interview, [Path(answer.file.path) for answer in answers]
+    return interview, [_Stored(answer.file.name) for answer in answers]
 
 
 def _purge(*args):
     out = StringIO()
     call_command("purge_recordings", *args, stdout=out)
     return out.getvalue()
+
+
+class _Stored(str):
+    """A stored file's name that says whether it still exists (disk or bucket)."""
+
+    def exists(self):
+        return private_storage().exists(self)
 
 
 def test_purge_deletes_old_recordings_and_their_files(

@@ -17,6 +17,7 @@ from interviews.models import (
     ShareLink,
 )
 from interviews.tests.room_helpers import open_interview
+from portal.tests.files import fetch
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +75,7 @@ def test_the_student_makes_a_link_that_opens_with_its_code(
     video = reverse("interviews:shared_video", args=[token, answer.public_id])
     assert video in body
     assert '<meta name="robots" content="noindex, nofollow">' in body
-    assert mentor.get(video).status_code == 200
+    assert fetch(mentor, video).status == 200
     assert ShareEvent.objects.filter(kind=ShareEvent.Kind.OPENED).count() == 1
 
 

@@ -14,6 +14,7 @@ from interviews.tests.room_helpers import (
     open_interview,
     post_chunk,
     post_finish,
+    received_bytes,
     stored_answer_files,
 )
 
@@ -35,8 +36,7 @@ def question(interview):
 
 
 def _stored(answer):
-    with answer.file.open("rb") as handle:
-        return handle.read()
+    return received_bytes(answer)
 
 
 def _send_take(client, interview, question, parts, attempt=1):

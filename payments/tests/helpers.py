@@ -3,9 +3,7 @@
 import io
 import struct
 import zlib
-from pathlib import Path
 
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
@@ -65,5 +63,7 @@ def upload(content, name="proof.png", content_type="image/png"):
 
 
 def private_proof_files():
-    root = Path(settings.STORAGES["private"]["OPTIONS"]["location"]) / "proofs"
-    return sorted(p for p in root.rglob("*") if p.is_file())
+    """The stored proofs, on disk or in the bucket."""
+    from portal.tests.files import stored_names
+
+    return stored_names("proofs")

@@ -3,6 +3,7 @@ from django.urls import reverse
 
 from accounts.testing import log_in_verified
 from payments.factories import PaymentFactory
+from portal.tests.files import fetch, local_disk_only
 
 pytestmark = pytest.mark.django_db
 
@@ -16,27 +17,33 @@ def proof_url(payment):
     return reverse("payments:proof", args=[payment.public_id])
 
 
-def assert_served(response, payment):
-    assert response.status_code == 200
-    assert response["Content-Type"] == "image/png"
-    assert response["X-Content-Type-Options"] == "nosniff"
-    assert "private" in response["Cache-Control"]
-    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+def assert_served(client, payment):
+    served = fetch(client, proof_url(payment))
+    assert served.status == 200
+    assert served.headers["Content-Type"] == "image/png"
+    assert "private" in served.headers["Cache-Control"]
     with payment.proof.open("rb") as stored:
-        assert b"".join(response.streaming_content) == stored.read()
+        assert served.body == stored.read()
+
+
+@local_disk_only
+def test_a_streamed_proof_is_neither_sniffed_nor_run(student_client, payment):
+    served = fetch(student_client, proof_url(payment))
+    assert served.headers["X-Content-Type-Options"] == "nosniff"
+    assert served.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
 
 
 def test_the_owner_can_open_their_proof(student_client, payment):
-    assert_served(student_client.get(proof_url(payment)), payment)
+    assert_served(student_client, payment)
 
 
 def test_an_approver_can_open_any_proof(approver_client, payment):
-    assert_served(approver_client.get(proof_url(payment)), payment)
+    assert_served(approver_client, payment)
 
 
 def test_a_superuser_can_open_any_proof(client, superuser, payment):
     log_in_verified(client, superuser)
-    assert_served(client.get(proof_url(payment)), payment)
+    assert_served(client, payment)
 
 
 def test_student_cannot_open_another_students_proof(client, other_student, payment):

@@ -17,9 +17,12 @@ from django.db import connection
 from interviews.factories import AnswerFactory
 from payments.factories import PaymentFactory
 from portal.storage import private_storage
+from portal.tests.files import local_disk_only
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.django_db(transaction=True)
+# The tar of MEDIA_ROOT/private in docs/operations.md is the local disk's backup;
+# a bucket is backed up by its versioning or replication (README).
+pytestmark = [pytest.mark.django_db(transaction=True), local_disk_only]
 
 # Run inside the restored site: counts, and every file's bytes against the data.
 VERIFY = """

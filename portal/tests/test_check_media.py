@@ -2,7 +2,6 @@ import os
 import shutil
 import time
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -11,7 +10,7 @@ from django.core.management.base import CommandError
 from interviews.factories import AnswerFactory
 from payments.factories import PaymentFactory
 from payments.models import Payment
-from portal.storage import private_storage
+from portal.tests.files import local_private_root
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +19,7 @@ pytestmark = pytest.mark.django_db
 def media(settings, tmp_path):
     """An empty private folder: files of earlier tests outlive their rows."""
     settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
-    root = Path(private_storage().location)
+    root = local_private_root()
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
     return root

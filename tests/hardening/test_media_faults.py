@@ -7,7 +7,6 @@ the CI machine), which is filled up or remounted read-only.
 
 import os
 import subprocess
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -18,7 +17,7 @@ from interviews.models import Answer
 from interviews.tests.room_helpers import open_interview, post_video
 from payments.models import Payment
 from payments.tests.helpers import upload
-from portal.storage import private_storage
+from portal.tests.files import local_private_root
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +33,7 @@ def _noisy_png(side=200):
 
 @pytest.fixture
 def tiny_disk():
-    root = Path(private_storage().location)
+    root = local_private_root()  # a disk that fills: local by nature
     root.mkdir(parents=True, exist_ok=True)
     mounted = subprocess.run(
         ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(root)],

@@ -3,9 +3,11 @@
 Reports records whose file is missing (a payment proof or a recorded answer that
 cannot be shown) and files under MEDIA_ROOT/private that no record points to
 (left by a crash between writing a file and committing its row, or by a restore of
-mismatched backups). `--fix` deletes those orphan files; records are never deleted,
-because a missing file is evidence an operator must look at (restore it from a
-backup, or decide about the payment or interview by hand).
+mismatched backups); on S3 (MEDIA_STORAGE=s3) the same, in the bucket, where the
+parts of a recording still arriving belong to its answer. `--fix` deletes those
+orphan files; records are never deleted, because a missing file is evidence an
+operator must look at (restore it from a backup, or decide about the payment or
+interview by hand).
 
 Files younger than --min-age-minutes are left alone: an upload being saved right
 now has its file on disk a moment before its row is committed.
@@ -20,28 +22,41 @@ Exit status: 0 when everything matches (or --fix removed every problem it could)
 
 import os
 import tempfile
-import time
+from datetime import timedelta
 from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import models
+from django.utils import timezone
 
+from interviews.chunks import has_parts
 from interviews.housekeeping import stale_temporary_uploads
-from portal.storage import private_storage
+from portal.storage import PARTS_PREFIX, is_object_storage, private_storage, walk
 
 
 def private_file_fields():
     """Every FileField of every model that stores into the private storage."""
-    root = Path(private_storage().location).resolve()
     for model in apps.get_models():
         for field in model._meta.get_fields():
-            if not isinstance(field, models.FileField):
-                continue
-            location = getattr(field.storage, "location", None)
-            if location and Path(location).resolve() == root:
+            if isinstance(field, models.FileField) and (
+                field.storage is private_storage()
+            ):
                 yield model, field
+
+
+def _where(storage):
+    if is_object_storage(storage):
+        return f"bucket {storage.bucket_name}"
+    return str(Path(storage.location))
+
+
+def _owner(name):
+    """The file a part belongs to (parts/<name>/<offset>), else the name."""
+    if name.startswith(PARTS_PREFIX):
+        return name[len(PARTS_PREFIX) :].rsplit("/", 1)[0]
+    return name
 
 
 def _label(model, row_id):
@@ -66,7 +81,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, fix, min_age_minutes, **options):
         storage = private_storage()
-        root = Path(storage.location)
         referenced = set()
         missing = []
         records = 0
@@ -82,26 +96,24 @@ class Command(BaseCommand):
             for row_id, name in rows:
                 records += 1
                 referenced.add(name)
-                if not storage.exists(name):
+                # A recording still arriving on S3 is its parts, not yet a file.
+                if not storage.exists(name) and not has_parts(name):
                     missing.append((model, row_id, field.name, name))
 
         orphans = []
         files = 0
-        cutoff = time.time() - min_age_minutes * 60
-        for path in sorted(root.rglob("*")) if root.exists() else []:
-            if not path.is_file() or path.is_symlink():
-                continue
+        cutoff = timezone.now() - timedelta(minutes=min_age_minutes)
+        for name, size, modified in sorted(walk(storage=storage)):
             files += 1
-            name = path.relative_to(root).as_posix()
-            if name not in referenced and path.stat().st_mtime < cutoff:
-                orphans.append((name, path))
+            if _owner(name) not in referenced and modified < cutoff:
+                orphans.append((name, size))
 
         temp_dir = Path(settings.FILE_UPLOAD_TEMP_DIR or tempfile.gettempdir())
         stale = [(path.name, path) for path in stale_temporary_uploads(min_age_minutes)]
 
         self.stdout.write(
             f"Checked {records} records in {len(fields)} file fields and "
-            f"{files} files under {root}."
+            f"{files} files in {_where(storage)}."
         )
         if missing:
             self.stdout.write(f"Records whose file is missing ({len(missing)}):")
@@ -114,7 +126,7 @@ class Command(BaseCommand):
         ]:
             if found:
                 self.stdout.write(f"{title} ({len(found)}):")
-                removed += self._remove(found, fix)
+                removed += self._remove(found, fix, storage)
 
         remaining = len(missing) + len(orphans) + len(stale) - removed
         if remaining:
@@ -126,14 +138,19 @@ class Command(BaseCommand):
             raise CommandError(f"{remaining} problem(s) found.{hint}", returncode=1)
         self.stdout.write(self.style.SUCCESS("Media and records match."))
 
-    def _remove(self, found, fix):
+    def _remove(self, found, fix, storage):
+        """Orphans are (name, size) in the storage; stale uploads (name, path)."""
         removed = 0
-        for name, path in found:
+        for name, where in found:
             if not fix:
-                self.stdout.write(f"  {name} ({path.stat().st_size} bytes)")
+                size = where.stat().st_size if isinstance(where, Path) else where
+                self.stdout.write(f"  {name} ({size} bytes)")
                 continue
             try:
-                os.remove(path)
+                if isinstance(where, Path):
+                    os.remove(where)
+                else:
+                    storage.delete(name)
             except OSError as error:
                 self.stdout.write(f"  could not remove {name}: {error}")
             else:
