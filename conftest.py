@@ -1,11 +1,33 @@
 """The cast of test users, shared by every app's tests."""
 
+import shutil
+from pathlib import Path
+
 import pytest
 from django.core.cache import cache
 
 from accounts.factories import UserFactory
 from accounts.roles import make_approver
 from accounts.testing import log_in_verified
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _never_remove_the_checkout():
+    """No test may remove the checkout or a folder above it. On S3 a storage's
+    location is "", which Path() reads as the current directory: a fixture that
+    emptied `Path(private_storage().location)` once removed a whole checkout."""
+    real_rmtree = shutil.rmtree
+    here = Path(__file__).resolve().parent
+    protected = {Path.cwd().resolve(), here, *here.parents}
+
+    def guarded_rmtree(path, *args, **kwargs):
+        if Path(path).resolve() in protected:
+            raise RuntimeError(f"A test tried to remove {path!r}, which holds the checkout.")
+        return real_rmtree(path, *args, **kwargs)
+
+    shutil.rmtree = guarded_rmtree
+    yield
+    shutil.rmtree = real_rmtree
 
 
 @pytest.fixture(autouse=True)

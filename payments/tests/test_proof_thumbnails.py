@@ -2,9 +2,7 @@
 own permission check, shown in the approver's queue, deleted with the payment."""
 
 import io
-import shutil
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -20,7 +18,7 @@ from payments.factories import PaymentFactory
 from payments.images import clean_payment_screenshot
 from payments.models import Payment
 from payments.tests.helpers import upload
-from portal.storage import private_storage
+from portal.tests.files import empty_private_storage
 
 pytestmark = pytest.mark.django_db
 
@@ -55,10 +53,8 @@ def proof_url(payment, thumb=False):
 def media(settings, tmp_path):
     """An empty private folder: files of earlier tests outlive their rows."""
     settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
-    root = Path(private_storage().location)
-    shutil.rmtree(root, ignore_errors=True)
-    root.mkdir(parents=True)
-    return root
+    # Not private_storage().location: on S3 that is "", the current directory.
+    empty_private_storage()
 
 
 def _check_media():
