@@ -22,7 +22,7 @@ def _never_remove_the_checkout():
 
     def guarded_rmtree(path, *args, **kwargs):
         if Path(path).resolve() in protected:
-            raise RuntimeError(f"A test tried to remove {path!r}, which holds the checkout.")
+            raise RuntimeError(f"A test tried to remove {path!r}: the checkout.")
         return real_rmtree(path, *args, **kwargs)
 
     shutil.rmtree = guarded_rmtree
