@@ -78,10 +78,14 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# The site under load against a /ping baseline in the same run; writes
-# docs/benchmarks.md. DATABASE_URL=postgres://... benches PostgreSQL instead.
+# The site under load against a /ping baseline in the same run, then the
+# scenarios against gunicorn alone and through nginx (issue 15); writes
+# docs/benchmarks.md. DATABASE_URL=postgres://... benches PostgreSQL instead,
+# BENCH_REDIS_URL=redis://... a Redis cache; BENCH_SKIP=... leaves parts out.
 bench: $(STAMP)
 	@command -v wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk)
+	@command -v nginx >/dev/null 2>&1 || apt-get install -y -qq nginx >/dev/null 2>&1 || \
+		(echo "nginx is needed for the front-server scenarios: apt-get install -y nginx" && false)
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/analytics.py  # the analytics page, in-process (issue 19)
 

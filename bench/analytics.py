@@ -1,7 +1,7 @@
 """Time the owner's analytics page on scale data, in-process.
 
 Builds a throwaway SQLite database (or uses DATABASE_URL), seeds it with
-`seed_demo --scale N`, marks most scale students' emails verified and some
+`seed_demo` then `bench/scale.py N`, marks most scale students' emails verified and some
 feedback read (the seeder sets neither), then renders /admin/analytics/ as a
 superuser through the test client: the median of --renders renders per period
 (wall time, and the process's CPU time, which includes SQLite's work and is
@@ -58,15 +58,15 @@ def seed(scale):
     from django.db.models.functions import Mod
 
     from accounts.models import User
+    from bench.scale import seed_scale
     from interviews.models import InterviewRequest
 
     quiet = StringIO()
     call_command("migrate", verbosity=0, stdout=quiet)
     call_command("createcachetable", stdout=quiet)
     started = time.monotonic()
-    call_command(
-        "seed_demo", "--allow-demo-passwords", "--scale", str(scale), stdout=quiet
-    )
+    call_command("seed_demo", "--allow-demo-passwords", stdout=quiet)
+    seed_scale(scale, stdout=quiet)
     seconds = time.monotonic() - started
     # Nine in ten verify their email; two in three read their feedback.
     User.objects.alias(tenth=Mod("pk", 10)).filter(

@@ -1,5 +1,5 @@
 """Profile one page with pyinstrument, through Django's test client, against the
-database DATABASE_URL names (seed it first with `seed_demo --scale N`).
+database DATABASE_URL names (seed it first with `seed_demo` then `bench/scale.py N`).
 
     DEBUG=False SECRET_KEY=... DATABASE_URL=sqlite:////tmp/x.sqlite3 \\
         .venv/bin/python bench/profile.py /courses/ --as scale000001 -n 200

@@ -5,23 +5,14 @@ import functools
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models.signals import post_delete, post_save
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from interviews.models import (
-    InterviewRequest,
-    InterviewToReview,
-    MissedInterview,
-    RequestStatus,
-    request_changed,
-)
-from payments.models import Payment, PaymentStatus, payment_changed
-from portal.caching import CommittedCache
+from interviews.models import InterviewRequest, RequestStatus
+from payments.models import Payment, PaymentStatus
 from portal.dates import site_time
 
 ROOM_WATCH_AHEAD = timedelta(hours=1)
-STUDENT_RECORDS_CACHE_SECONDS = 600
 
 
 class Tone:
@@ -205,10 +196,10 @@ def card_state_for(course, payment, request, now=None, email_verified=True):
 
 def card_states_for(student, courses, now=None):
     """{course.pk: CardState} for every course, from the student's records
-    (`student_records`: two queries, or none while they are cached), whatever
-    the number of courses, payments and requests."""
+    (`student_records`: two queries), whatever the number of courses, payments
+    and requests."""
     now = now or timezone.now()
-    newest_payment, newest_request = student_records.get(student.pk)
+    newest_payment, newest_request = student_records(student.pk)
     states = {}
     for course in courses:
         payment = newest_payment.get(course.pk)
@@ -221,7 +212,7 @@ def card_states_for(student, courses, now=None):
     return states
 
 
-def _load_student_records(student_id):
+def student_records(student_id):
     """The student's newest payment per course, and the newest request on each."""
     newest_payment = {}
     payments = Payment.objects.filter(student_id=student_id).only(
@@ -237,23 +228,3 @@ def _load_student_records(student_id):
         for interview in requests:
             newest_request[interview.payment_id] = interview
     return newest_payment, newest_request
-
-
-# Every student page and the card poll need these records. Every change to a
-# payment or a request refreshes its student's entry when it commits: saves and
-# deletes by signal, transitions by payment_changed and request_changed.
-student_records = CommittedCache(
-    "interviews:cards", _load_student_records, STUDENT_RECORDS_CACHE_SECONDS
-)
-
-
-def _refresh_records(sender, instance=None, payment=None, request=None, **kwargs):
-    record = instance or payment or request
-    student_records.refresh(record.student_id)
-
-
-for _model in (Payment, InterviewRequest, InterviewToReview, MissedInterview):
-    post_save.connect(_refresh_records, sender=_model, weak=False)
-    post_delete.connect(_refresh_records, sender=_model, weak=False)
-payment_changed.connect(_refresh_records, weak=False)
-request_changed.connect(_refresh_records, weak=False)

@@ -7,7 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, models, transaction
 from django.db.models import Count, Q
 from django.db.models.signals import post_delete, post_save
-from django.dispatch import Signal, receiver
+from django.dispatch import receiver
 from django.utils import timezone
 
 from accounts.roles import refuse_own_decision
@@ -18,10 +18,6 @@ from portal.storage import delete_file_on_commit, private_storage
 # kept in the shared cache; saving or deleting a course or a question refreshes
 # it when the transaction commits (portal/caching.py).
 CATALOGUE_CACHE_SECONDS = 60 * 60
-
-# Sent, inside its transaction, when a transition changes an interview request
-# (post_save does not fire for conditional UPDATEs), with request=<the request>.
-request_changed = Signal()
 
 
 class InterviewCourse(models.Model):
@@ -250,7 +246,6 @@ class InterviewRequest(models.Model):
                     to_status=to_status,
                     note=note,
                 )
-                request_changed.send(sender=InterviewRequest, request=self)
         self.refresh_from_db()
         return bool(won)
 
@@ -458,7 +453,6 @@ class InterviewRequest(models.Model):
                     to_status=RequestStatus.COMPLETED,
                     note="Review published to the student.",
                 )
-                request_changed.send(sender=InterviewRequest, request=self)
         self.refresh_from_db()
         if won:
             from interviews import notifications
@@ -471,8 +465,6 @@ class InterviewRequest(models.Model):
         won = InterviewRequest.objects.filter(
             pk=self.pk, reviewed_at__isnull=False, feedback_read_at__isnull=True
         ).update(feedback_read_at=timezone.now())
-        if won:
-            request_changed.send(sender=InterviewRequest, request=self)
         return bool(won)
 
 

@@ -33,7 +33,6 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.forms import DeleteAccountForm
-from interviews.cards import student_records
 from interviews.models import Answer, InterviewRequest
 from payments.models import Payment, PaymentEvent
 from portal.ratelimit import ratelimit
@@ -248,7 +247,6 @@ def delete_account(user):
         StaticDevice.objects.filter(user=user).delete()
         sessions = _end_all_sessions(user)
         user.make_tombstone()
-        student_records.refresh(user.pk)
 
         def remove_files():
             for name in names:

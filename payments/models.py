@@ -6,21 +6,14 @@ from django.db.models import Q
 from django.db.models.functions import Length, Replace
 from django.db.models.lookups import Exact
 from django.db.models.signals import post_delete
-from django.dispatch import Signal, receiver
+from django.dispatch import receiver
 from django.utils import timezone
 
 from accounts.roles import refuse_own_decision
-from portal.caching import CommittedCache
 from portal.storage import delete_file_on_commit, private_storage
 
-# What the status poll needs, kept in the shared cache (portal/caching.py):
-# every waiting page asks for it every few seconds.
+# What the status poll needs: every waiting page asks for it every few seconds.
 STATUS_FIELDS = ("student_id", "status", "remarks", "reviewed_at")
-STATUS_CACHE_SECONDS = 600
-
-# Sent, inside its transaction, when a conditional UPDATE changes a payment
-# (post_save does not fire for those), with payment=<the Payment>.
-payment_changed = Signal()
 
 
 def _without_ascii_digits(expression):
@@ -216,8 +209,9 @@ class Payment(models.Model):
 
     @classmethod
     def status_snapshot(cls, public_id):
-        """The STATUS_FIELDS of one payment as a dict (None if there is none)."""
-        return status_snapshots.get(public_id)
+        """The STATUS_FIELDS of one payment as a dict (None if there is none):
+        one indexed query (a cache entry saved no more: docs/benchmarks.md)."""
+        return cls.objects.filter(public_id=public_id).values(*STATUS_FIELDS).first()
 
     @property
     def is_live(self):
@@ -268,8 +262,6 @@ class Payment(models.Model):
                     to_status=to_status,
                     remarks=remarks.strip(),
                 )
-                status_snapshots.refresh(self.public_id)
-                payment_changed.send(sender=Payment, payment=self)
         self.refresh_from_db()
         return bool(won)
 
@@ -279,8 +271,6 @@ class Payment(models.Model):
         consumed = Payment.objects.filter(
             LIVE_PAYMENT, pk=self.pk, status=PaymentStatus.COMPLETED
         ).update(consumed_at=now, updated_at=now)
-        if consumed:
-            payment_changed.send(sender=Payment, payment=self)
         return bool(consumed)
 
 
@@ -309,18 +299,10 @@ class PaymentEvent(models.Model):
         return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
 
 
-def _load_status(public_id):
-    return Payment.objects.filter(public_id=public_id).values(*STATUS_FIELDS).first()
-
-
-status_snapshots = CommittedCache("payments:status", _load_status, STATUS_CACHE_SECONDS)
-
-
 @receiver(post_delete, sender=Payment)
 def _delete_proof_file(sender, instance, **kwargs):
     delete_file_on_commit(instance.proof)
     delete_file_on_commit(instance.proof_thumbnail)
-    status_snapshots.refresh(instance.public_id)
 
 
 class StatementFormat(models.TextChoices):

@@ -143,8 +143,7 @@ def payment_detail(request, public_id):
 @login_required
 @require_GET
 def status(request, public_id):
-    # Polled every few seconds by every waiting page: read from the shared cache,
-    # which a decision refreshes when it commits (Payment.status_snapshot).
+    # Polled every few seconds by every waiting page: one indexed query.
     payment = Payment.status_snapshot(public_id)
     if payment is None or payment["student_id"] != request.user.pk:
         raise Http404("No such payment.")

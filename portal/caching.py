@@ -15,6 +15,7 @@ how stale an entry can be after an outage swallowed its refresh.
 
 import logging
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
@@ -42,6 +43,8 @@ class CommittedCache:
         return f"{self.prefix}:{ident}"
 
     def get(self, ident=""):
+        if self.prefix in settings.CACHE_ENTRIES_OFF:  # measured without it
+            return self.load(ident)
         key = self.key(ident)
         try:
             value = cache.get(key)

@@ -316,6 +316,12 @@ SESSION_ENGINE = env.str("SESSION_ENGINE", default="portal.sessions")
 # saving or deleting a user drops the entry at once.
 AUTHENTICATION_BACKENDS = ["accounts.backends.CachedModelBackend"]
 AUTH_USER_CACHE_SECONDS = env.int("AUTH_USER_CACHE_SECONDS", default=300)
+
+# ---- Cache audit (issue 15) ----
+# Prefixes of portal/caching.py entries read straight from the database, so
+# that `make bench` can measure each entry's saving in one run (bench/
+# scenarios/cache_audit.py). Empty in production.
+CACHE_ENTRIES_OFF = frozenset(env.list("CACHE_ENTRIES_OFF", default=[]))
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

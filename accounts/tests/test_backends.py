@@ -75,3 +75,60 @@ def test_a_deleted_user_stays_gone(student, django_capture_on_commit_callbacks):
 
     assert cache.add(users.key(pk), old) is False
     assert CachedModelBackend().get_user(pk) is None
+
+
+# ---- every writer of a user refreshes the cached user (issue 15, item 6) ----
+# Saves and deletes refresh the entry by signal (AccountsConfig.ready); the one
+# writer in the code that updates without saving, mark_email_verified (a
+# conditional UPDATE), refreshes it itself. Each writer runs after the entry is
+# cached, and the next read must see what the database holds.
+
+
+def _cached(student):
+    users.get(student.pk)  # fills the entry
+    assert cache.get(users.key(student.pk)) is not None
+
+
+def _write_by_save(student):
+    student.full_name = "Fresh Name"
+    student.save()
+
+
+def _write_by_update_fields(student):
+    student.full_name = "Fresh Name"
+    student.save(update_fields=["full_name"])
+
+
+def _write_by_conditional_update(student):
+    assert student.mark_email_verified(student.email)
+
+
+def _write_by_tombstone(student):
+    student.make_tombstone()
+
+
+WRITERS = {
+    "save": (_write_by_save, lambda user: user.full_name == "Fresh Name"),
+    "save(update_fields)": (
+        _write_by_update_fields,
+        lambda user: user.full_name == "Fresh Name",
+    ),
+    "mark_email_verified (a bare UPDATE)": (
+        _write_by_conditional_update,
+        lambda user: user.email_verified_at is not None,
+    ),
+    "make_tombstone": (_write_by_tombstone, lambda user: user is None),
+}
+
+
+@pytest.mark.parametrize("writer", WRITERS)
+def test_every_writer_of_a_user_refreshes_the_cached_user(
+    writer, student, django_capture_on_commit_callbacks
+):
+    write, is_fresh = WRITERS[writer]
+    User.objects.filter(pk=student.pk).update(email_verified_at=None)
+    _cached(student)
+    with django_capture_on_commit_callbacks(execute=True):
+        write(User.objects.get(pk=student.pk))
+
+    assert is_fresh(CachedModelBackend().get_user(student.pk))

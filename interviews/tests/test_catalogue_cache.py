@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from interviews.factories import InterviewCourseFactory, InterviewQuestionFactory
-from interviews.models import InterviewCourse, catalogue
+from interviews.models import InterviewCourse, InterviewQuestion, catalogue
 
 pytestmark = pytest.mark.django_db
 COURSES = reverse("interviews:course_list")
@@ -66,3 +66,85 @@ def test_a_read_that_raced_a_change_cannot_put_the_old_list_back(
 
     assert cache.add(catalogue.key(), stale) is False
     assert [c.title for c in InterviewCourse.catalogue()] == ["Late Course"]
+
+
+# ---- every writer of a course or a question refreshes it (issue 15, item 6) ----
+# The entry's one invalidation: the post_save and post_delete receivers beside
+# it in interviews/models.py. No code updates courses or questions with a bare
+# queryset .update() or bulk_create (seed_demo creates questions one by one);
+# a queryset .delete(), as the admin's "delete selected" runs, sends
+# post_delete for every row.
+
+
+def _titles():
+    return [(c.title, c.question_count) for c in InterviewCourse.catalogue()]
+
+
+def _new_course(title):
+    InterviewCourseFactory(title=title)
+
+
+def _deactivate(title):
+    course = InterviewCourse.objects.get(title=title)
+    course.is_active = False
+    course.save()
+
+
+def _delete_course(title):
+    InterviewCourse.objects.get(title=title).delete()
+
+
+def _delete_courses_as_the_admin_does(title):
+    InterviewCourse.objects.filter(title=title).delete()
+
+
+def _add_question(title):
+    InterviewQuestionFactory(course=InterviewCourse.objects.get(title=title))
+
+
+def _delete_questions_as_the_admin_does(title):
+    InterviewQuestion.objects.filter(course__title=title).delete()
+
+
+WRITERS = {
+    "a new course": (_new_course, "Fresh", lambda titles: ("Fresh", 0) in titles),
+    "save (deactivate)": (_deactivate, "Old", lambda titles: titles == []),
+    "delete": (_delete_course, "Old", lambda titles: titles == []),
+    "queryset delete": (
+        _delete_courses_as_the_admin_does,
+        "Old",
+        lambda titles: titles == [],
+    ),
+    "a new question": (_add_question, "Old", lambda titles: titles == [("Old", 2)]),
+    "queryset delete of questions": (
+        _delete_questions_as_the_admin_does,
+        "Old",
+        lambda titles: titles == [("Old", 0)],
+    ),
+}
+
+
+@pytest.mark.parametrize("writer", WRITERS)
+def test_every_writer_of_the_catalogue_refreshes_it(
+    writer, django_capture_on_commit_callbacks
+):
+    InterviewQuestionFactory(course=InterviewCourseFactory(title="Old"))
+    write, title, is_fresh = WRITERS[writer]
+    assert _titles() == [("Old", 1)]  # cached
+    with django_capture_on_commit_callbacks(execute=True):
+        write(title)
+
+    assert is_fresh(_titles())
+
+
+def test_seed_demo_refreshes_the_catalogue(django_capture_on_commit_callbacks):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    assert _titles() == []  # cached, empty
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo", "--allow-demo-passwords", stdout=StringIO())
+
+    assert len(_titles()) == 5
+    assert all(count > 0 for _, count in _titles())

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.testing import log_in_verified
+from bench.scale import seed_scale
 from interviews.factories import InterviewRequestFactory
 from interviews.models import InterviewCourse, InterviewRequest, RequestStatus
 from payments.factories import CompletedPaymentFactory, PaymentFactory
@@ -28,9 +29,8 @@ APPROVER = "admin1"
 
 
 def _seed_scale(count):
-    call_command(
-        "seed_demo", "--allow-demo-passwords", "--scale", str(count), stdout=StringIO()
-    )
+    call_command("seed_demo", "--allow-demo-passwords", stdout=StringIO())
+    seed_scale(count, stdout=StringIO())
 
 
 def _grow_history(student, rounds):

@@ -7,15 +7,15 @@ import pytest
 from django.core.management import call_command
 
 from accounts.factories import UserFactory
+from bench.scale import seed_scale
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
 def owner(db):
-    call_command(
-        "seed_demo", "--allow-demo-passwords", "--scale", "200", stdout=StringIO()
-    )
+    call_command("seed_demo", "--allow-demo-passwords", stdout=StringIO())
+    seed_scale(200, stdout=StringIO())
     return UserFactory(
         username="owner", full_name="Olga Owner", is_staff=True, is_superuser=True
     )

@@ -1,17 +1,13 @@
-"""The records behind the course cards come from the shared cache
-(interviews.cards.student_records), and every change to a payment or a request
-refreshes them: the cards never lag the database."""
+"""The course cards are read from the database on every request (the cache
+entry that held them saved too little for its invalidation: docs/benchmarks.md),
+so every change to a payment or a request, by any writer, shows at once."""
 
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from interviews.cards import student_records
 from interviews.factories import (
     InterviewCourseFactory,
     InterviewQuestionFactory,
@@ -31,17 +27,6 @@ def course(db):
 
 def badge(client):
     return client.get(STATES).json()["cards"]["data-analyst"]["badge"]
-
-
-def test_the_records_are_read_once(student_client, student, course):
-    PaymentFactory(student=student, course=course)
-    badge(student_client)
-
-    with CaptureQueriesContext(connection) as queries:
-        assert badge(student_client) == "Pending admin approval"
-
-    tables = ('"payments_payment"', '"interviews_interviewrequest"')
-    assert not [q for q in queries if any(t in q["sql"] for t in tables)]
 
 
 def test_payment_changes_show_at_once(student_client, student, approver, course):
@@ -108,27 +93,9 @@ def test_an_edit_through_a_proxy_admin_shows_at_once(student_client, student, co
     assert badge(student_client) == "Interview missed"
 
 
-def test_a_read_that_raced_a_transition_cannot_put_the_old_records_back(
-    student, approver, course, django_capture_on_commit_callbacks
-):
-    payment = PaymentFactory(student=student, course=course)
-    stale = student_records.get(student.pk)  # read before the decision committed
-    with django_capture_on_commit_callbacks(execute=True):
-        payment.approve(approver)
-
-    assert cache.add(student_records.key(student.pk), stale) is False
-    newest_payment, _ = student_records.get(student.pk)
-    assert newest_payment[course.pk].status == "completed"
-
-
-def test_a_request_update_outside_the_model_is_the_one_thing_not_seen(
-    student_client, student, course
-):
-    # Every status change goes through InterviewRequest._transition; a bare
-    # queryset update bypasses it, and shows only when the entry expires.
+def test_a_bare_queryset_update_shows_at_once(student_client, student, course):
     interview = InterviewRequestFactory(student=student, course=course)
     assert badge(student_client) == "Schedule request pending"
     InterviewRequest.objects.filter(pk=interview.pk).update(status=RequestStatus.MISSED)
-    assert badge(student_client) == "Schedule request pending"
-    cache.delete(student_records.key(student.pk))
+
     assert badge(student_client) == "Interview missed"
