@@ -1,8 +1,8 @@
 """The periodic work of the interviews app, shared by the worker's periodic
 tasks (interviews/tasks.py) and the operators' commands. Each is safe when two
 workers run it at once: rows are claimed with conditional updates (reminders,
-missed interviews), deletes of what is already gone are no-ops (recordings,
-temporary uploads)."""
+missed interviews, abandoned takes), deletes of what is already gone are
+no-ops (recordings, temporary uploads)."""
 
 import os
 import tempfile
@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from interviews import notifications
-from interviews.models import Answer, InterviewRequest, RequestStatus
+from interviews.models import Answer, AnswerState, InterviewRequest, RequestStatus
 from interviews.uploads import finish_interview
 
 REMINDER_WINDOW = timedelta(hours=24)
@@ -117,4 +117,23 @@ def clean_stale_uploads(min_age_minutes=60):
             removed += 1
         except FileNotFoundError:  # another worker got there first
             continue
+    return removed
+
+
+def clean_abandoned_takes(hours=None, now=None):
+    """Remove answers still recording that no chunk has touched for `hours`
+    (UNFINISHED_ANSWER_MAX_HOURS): a take the student never submitted, long
+    after its room closed. The row goes, and its file after the commit.
+    Returns how many this call removed."""
+    hours = settings.UNFINISHED_ANSWER_MAX_HOURS if hours is None else hours
+    cutoff = (now or timezone.now()) - timedelta(hours=hours)
+    stale = Answer.objects.filter(state=AnswerState.RECORDING, updated_at__lt=cutoff)
+    removed = 0
+    for pk in stale.values_list("pk", flat=True).order_by("pk"):
+        with transaction.atomic():
+            # Locked and judged again: a chunk may have arrived meanwhile.
+            answer = stale.select_for_update().filter(pk=pk).order_by().first()
+            if answer is not None:
+                answer.delete()
+                removed += 1
     return removed
