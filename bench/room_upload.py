@@ -5,10 +5,13 @@ Runs a tree's dev server (this one, or an older checkout given with --tree) on a
 SQLite file of its own, records one answer with Chromium's fake camera while
 CDP's network emulation limits the upload, presses Stop then Submit at once, and
 times until the room shows the next question. With --drop N the network goes
-away for N seconds from the middle of the answer.
+away for N seconds from the middle of the answer. With --chunk-cpu N it only
+measures the server CPU time of N chunk requests of --chunk-kb each, through
+Django's test client in one process (no browser).
 
     .venv/bin/python bench/room_upload.py [--tree DIR] [--seconds 120]
         [--kbps 1500] [--drop 10] [--port 8105]
+    .venv/bin/python bench/room_upload.py --chunk-cpu 300 [--chunk-kb 100]
 """
 
 import argparse
@@ -52,6 +55,64 @@ print(sum(a.size for a in Answer.objects.all()))
 """
 
 
+CHUNK_CPU = """
+import hashlib, json, os, statistics, time
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from accounts.factories import UserFactory
+from interviews.factories import InterviewQuestionFactory, ScheduledRequestFactory
+from interviews.factories import webm_bytes
+student = UserFactory(username="cpu-student")
+interview = ScheduledRequestFactory(student=student, consent_given_at=timezone.now())
+question = InterviewQuestionFactory(course=interview.course, order=1)
+client = Client()
+client.force_login(student)
+url = reverse("interviews:answer_chunk", args=[interview.public_id, question.public_id])
+size, samples, offset = %(size)d, [], 0
+for n in range(%(count)d):
+    data = webm_bytes(size) if n == 0 else os.urandom(size)
+    headers = {"X-Attempt": "1", "X-Offset": str(offset),
+        "X-Chunk-SHA256": hashlib.sha256(data).hexdigest()}
+    started = time.process_time()
+    response = client.post(url, data=data, content_type="application/octet-stream",
+        headers=headers)
+    samples.append(1000 * (time.process_time() - started))
+    assert response.status_code == 201, (response.status_code, response.content)
+    offset += size
+samples.sort()
+print(json.dumps({"chunks": len(samples), "chunk_bytes": size,
+    "cpu_ms_median": round(statistics.median(samples), 2),
+    "cpu_ms_p90": round(samples[int(0.9 * len(samples))], 2)}))
+"""
+
+
+def chunk_cpu(tree, count, chunk_kb):
+    """CPU time the server spends on each chunk request (test client included,
+    the browser's side excluded), on a SQLite file of its own, DEBUG off."""
+    with tempfile.TemporaryDirectory(prefix="room-bench-") as folder:
+        env = {
+            **_env(folder),
+            "DEBUG": "False",
+            "LOG_LEVEL": "WARNING",
+            "SECURE_SSL_REDIRECT": "False",
+            "SESSION_COOKIE_SECURE": "False",
+            "CSRF_COOKIE_SECURE": "False",
+        }
+        env.setdefault("SECRET_KEY", "bench-" + "x" * 50)
+        env.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1")
+        _manage(tree, env, "migrate", "-v", "0")
+        _manage(tree, env, "createcachetable")
+        out = _manage(
+            tree,
+            env,
+            "shell",
+            "-c",
+            CHUNK_CPU % {"size": chunk_kb * 1024, "count": count},
+        )
+        return json.loads(out.strip().splitlines()[-1])
+
+
 def _env(folder):
     env = dict(os.environ)
     env.update(
@@ -66,14 +127,16 @@ def _env(folder):
 
 
 def _manage(tree, env, *args):
-    return subprocess.run(  # noqa: S603 (our own fixed command)
+    result = subprocess.run(  # noqa: S603 (our own fixed command)
         [PYTHON, "manage.py", *args],
         cwd=tree,
         env=env,
-        check=True,
         capture_output=True,
         text=True,
-    ).stdout
+    )
+    if result.returncode:
+        raise SystemExit(f"manage.py {args[0]} failed:\n{result.stderr[-3000:]}")
+    return result.stdout
 
 
 def _wait_for(url, seconds=30):
@@ -229,6 +292,52 @@ def _record(page, context, scene, seconds, kbps, drop):
     return result
 
 
+def send_in_chunks(port, chunk_path, finish_path, answer_path, headers, chunk_bytes):
+    """A whole answer file as the room sends it (interviews/resumable.py):
+    chunks of `chunk_bytes` in order on one kept-alive connection, then the
+    finish. For `make bench`'s upload under load. Returns (HTTP status of the
+    finish or of the first refused chunk, seconds, reply text)."""
+    import hashlib
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+
+    def post(path, body, extra):
+        connection.request(
+            "POST",
+            path,
+            body=body,
+            headers={**headers, **extra, "Content-Length": str(len(body))},
+        )
+        reply = connection.getresponse()
+        return reply.status, reply.read().decode(errors="replace")
+
+    started = time.monotonic()
+    offset = 0
+    try:
+        with open(answer_path, "rb") as source:
+            while chunk := source.read(chunk_bytes):
+                status, text = post(
+                    chunk_path,
+                    chunk,
+                    {
+                        "Content-Type": "application/octet-stream",
+                        "X-Attempt": "1",
+                        "X-Offset": str(offset),
+                        "X-Chunk-SHA256": hashlib.sha256(chunk).hexdigest(),
+                    },
+                )
+                if status not in (200, 201):
+                    return status, time.monotonic() - started, text
+                offset += len(chunk)
+        status, text = post(
+            finish_path, b"", {"X-Attempt": "1", "X-Total-Bytes": str(offset)}
+        )
+        return status, time.monotonic() - started, text
+    finally:
+        connection.close()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tree", type=Path, default=ROOT)
@@ -236,7 +345,13 @@ def main():
     parser.add_argument("--kbps", type=int, default=1500)
     parser.add_argument("--drop", type=int, default=0)
     parser.add_argument("--port", type=int, default=8105)
+    parser.add_argument("--chunk-cpu", type=int, default=0, metavar="N")
+    parser.add_argument("--chunk-kb", type=int, default=100)
     args = parser.parse_args()
+    if args.chunk_cpu:
+        result = chunk_cpu(args.tree.resolve(), args.chunk_cpu, args.chunk_kb)
+        print(json.dumps({"tree": str(args.tree), **result}, indent=2))
+        return
     result = measure(args.tree.resolve(), args.seconds, args.kbps, args.drop, args.port)
     print(json.dumps({"tree": str(args.tree), **result}, indent=2))
 

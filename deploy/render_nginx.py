@@ -47,7 +47,7 @@ def render(options, settings):
         "DEFAULT_BODY_BYTES": str(
             settings.PAYMENT_PROOF_MAX_BYTES + FORM_OVERHEAD_BYTES
         ),
-        "ANSWER_BODY_BYTES": str(settings.ANSWER_MAX_BYTES + FORM_OVERHEAD_BYTES),
+        "ANSWER_BODY_BYTES": str(settings.ANSWER_CHUNK_MAX_BYTES + FORM_OVERHEAD_BYTES),
         "STATIC_ROOT": str(Path(options.static_root or settings.STATIC_ROOT).resolve()),
         "PRIVATE_ROOT": str((Path(settings.MEDIA_ROOT) / "private").resolve()),
         "LISTEN": options.listen,

@@ -1,8 +1,8 @@
 """The periodic work of the interviews app, shared by the worker's periodic
 tasks (interviews/tasks.py) and the operators' commands. Each is safe when two
 workers run it at once: rows are claimed with conditional updates (reminders,
-missed interviews), deletes of what is already gone are no-ops (recordings,
-temporary uploads)."""
+missed interviews, abandoned takes), deletes of what is already gone are
+no-ops (recordings, temporary uploads)."""
 
 import os
 import tempfile
@@ -152,3 +152,21 @@ def stale_parts(min_age_minutes=60):
         for name, modified in newest.items()
         if name not in waiting and modified < cutoff
     )
+
+def clean_abandoned_takes(hours=None, now=None):
+    """Remove answers still recording that no chunk has touched for `hours`
+    (UNFINISHED_ANSWER_MAX_HOURS): a take the student never submitted, long
+    after its room closed. The row goes, and its file after the commit.
+    Returns how many this call removed."""
+    hours = settings.UNFINISHED_ANSWER_MAX_HOURS if hours is None else hours
+    cutoff = (now or timezone.now()) - timedelta(hours=hours)
+    stale = Answer.objects.filter(state=AnswerState.RECORDING, updated_at__lt=cutoff)
+    removed = 0
+    for pk in stale.values_list("pk", flat=True).order_by("pk"):
+        with transaction.atomic():
+            # Locked and judged again: a chunk may have arrived meanwhile.
+            answer = stale.select_for_update().filter(pk=pk).order_by().first()
+            if answer is not None:
+                answer.delete()
+                removed += 1
+    return removed

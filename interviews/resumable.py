@@ -21,6 +21,7 @@ import hashlib
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.http import UnreadablePostError
 from django.utils import timezone
 
 from interviews import chunks
@@ -64,12 +65,23 @@ def read_chunk(request):
         declared = 0
     if declared > limit:
         raise _too_large_chunk(limit)
-    data = request.read(limit + 1)
+    try:
+        data = request.read(limit + 1)
+    except UnreadablePostError:  # the client went away mid-chunk
+        raise _interrupted() from None
     if len(data) > limit:
         raise _too_large_chunk(limit)
     if not data:
         raise UploadRefused("The chunk is empty.", code="empty")
+    if len(data) < declared:
+        raise _interrupted()
     return data
+
+
+def _interrupted():
+    return UploadRefused(
+        "The chunk was cut short on the way. Send it again.", code="interrupted"
+    )
 
 
 def _too_large_chunk(limit):

@@ -17,15 +17,7 @@ from interviews.models import (
     InterviewRequest,
     RequestStatus,
 )
-from interviews.uploads import (
-    UploadRefused,
-    check_can_answer,
-    check_unanswered,
-    finish_interview,
-    parse_duration,
-    receive_recording,
-    store_answer,
-)
+from interviews.uploads import UploadRefused, finish_interview, parse_duration
 from portal.http import body_limit, private_file_response
 from portal.ratelimit import ratelimit
 
@@ -141,37 +133,7 @@ def room_state(request, public_id):
     )
 
 
-@body_limit("ANSWER_MAX_BYTES")  # the only large bodies (issue 12, finding 3)
-@login_required
-@require_POST
-@ratelimit(
-    key="user",
-    rate="RATELIMIT_UPLOAD",
-    name="answer-upload",
-    message="You have uploaded answers too many times in a short while.",
-)
-def upload_answer(request, public_id, question_id):
-    """A whole recording as the raw request body, in one request: for clients
-    that cannot record in slices, and scripts. The room uses the chunks below.
-    Body limit: ANSWER_MAX_BYTES (streamed to disk)."""
-    interview = _get_interview_for_user(request, public_id)
-    try:
-        question = InterviewQuestion.objects.filter(public_id=question_id).first()
-        if question is None:
-            raise UploadRefused("This question is not part of your interview.", 404)
-        check_can_answer(interview, question)
-        check_unanswered(interview, question)
-        upload = receive_recording(request)
-        duration = parse_duration(request.headers.get("X-Duration"), question)
-        answer = store_answer(interview, question, upload, duration)
-    except UploadRefused as refused:
-        return _refused(refused)
-    completed = finish_interview(interview)
-    return JsonResponse(
-        {"answer": str(answer.public_id), "completed": completed}, status=201
-    )
-
-
+@body_limit("ANSWER_CHUNK_MAX_BYTES")  # refused from Content-Length, unread
 @login_required
 @require_POST
 @ratelimit(
@@ -181,8 +143,8 @@ def upload_answer(request, public_id, question_id):
     message="You have sent answer chunks too many times in a short while.",
 )
 def answer_chunk(request, public_id, question_id):
-    """One slice of the answer being recorded (interviews/resumable.py).
-    Body limit: ANSWER_CHUNK_MAX_BYTES."""
+    """One slice of the answer being recorded (interviews/resumable.py): the
+    only way an answer arrives. Body limit: ANSWER_CHUNK_MAX_BYTES."""
     interview = _get_interview_for_user(request, public_id)
     try:
         question = _get_question(interview, question_id)

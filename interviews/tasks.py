@@ -47,7 +47,10 @@ def clean_stale_uploads():
     removed = housekeeping.clean_stale_uploads()
     if removed:
         logger.info("removed %d stale temporary upload(s)", removed)
-    return removed
+    takes = housekeeping.clean_abandoned_takes()
+    if takes:
+        logger.info("removed %d answer(s) left unfinished", takes)
+    return removed + takes
 
 
 @db_task()

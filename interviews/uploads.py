@@ -1,22 +1,12 @@
-"""Receiving a recorded answer in one request (for clients that cannot record in
-slices, scripts and the benchmark): streamed to disk, judged by its content,
-stored privately, and recorded as an Answer only when everything succeeded.
-The room's own resumable, chunked upload is in interviews/resumable.py; both
-share the checks here."""
+"""The checks a recorded answer passes as it arrives through the room's
+resumable upload (interviews/resumable.py), and what follows its submission."""
 
-from django.conf import settings
-from django.core.files.uploadedfile import TemporaryUploadedFile
-from django.db import IntegrityError, transaction
-from django.http import UnreadablePostError
-from django.utils import timezone
+from django.db import transaction
 
 from interviews import notifications
-from interviews.models import Answer, AnswerState, RequestStatus
-from portal.storage import private_storage, unguessable_name
+from interviews.models import RequestStatus
 
-CHUNK_SIZE = 64 * 1024
-
-# (magic test, content type, extension)
+# (content type, extension)
 WEBM = ("video/webm", "webm")
 MP4 = ("video/mp4", "mp4")
 
@@ -76,72 +66,6 @@ def check_can_answer(interview, question, now=None):
         )
 
 
-def check_unanswered(interview, question):
-    if Answer.objects.filter(request=interview, question=question).exists():
-        raise UploadRefused("This question has already been answered.", status=409)
-
-
-def _max_megabytes(max_bytes):
-    return f"{max_bytes / (1024 * 1024):.0f} MB"
-
-
-def receive_recording(request, max_bytes=None):
-    """Stream the raw request body into a temporary file on disk, in chunks, so
-    memory stays flat whatever the size. Returns a TemporaryUploadedFile (deleted
-    on close) with `content_type` set from the sniffed magic bytes."""
-    max_bytes = max_bytes or settings.ANSWER_MAX_BYTES
-    try:
-        expected = int(request.headers.get("Content-Length") or 0)
-    except ValueError:
-        expected = 0
-    if expected <= 0:
-        raise UploadRefused("The recording is empty.", status=400)
-    if expected > max_bytes:
-        raise UploadRefused(
-            f"The recording is too large: the limit is {_max_megabytes(max_bytes)}.",
-            status=413,
-        )
-    upload = TemporaryUploadedFile("answer", "application/octet-stream", 0, None)
-    try:
-        received = 0
-        for chunk in _chunks(request):
-            received += len(chunk)
-            if received > max_bytes:
-                raise UploadRefused(
-                    "The recording is too large: the limit is "
-                    f"{_max_megabytes(max_bytes)}.",
-                    status=413,
-                )
-            upload.write(chunk)
-        if received < expected:
-            raise UploadRefused(
-                "The upload was interrupted. Please try again.", status=400
-            )
-        upload.flush()
-        upload.seek(0)
-        kind = sniff_video(upload.read(12))
-        if kind is None:
-            raise UploadRefused(
-                "This is not a video recording (WebM or MP4 expected).", status=415
-            )
-        upload.content_type, upload.extension = kind
-        upload.size = received
-        upload.seek(0)
-        return upload
-    except BaseException:
-        upload.close()  # removes the temporary file
-        raise
-
-
-def _chunks(request):
-    try:
-        yield from iter(lambda: request.read(CHUNK_SIZE), b"")
-    except UnreadablePostError:  # the client went away mid-upload
-        raise UploadRefused(
-            "The upload was interrupted. Please try again.", status=400
-        ) from None
-
-
 def parse_duration(value, question):
     """The duration the browser measured, kept only when plausible."""
     try:
@@ -151,39 +75,6 @@ def parse_duration(value, question):
     if not 0 < seconds <= question.max_answer_seconds + 5:
         return None
     return round(seconds, 1)
-
-
-def store_answer(interview, question, upload, duration_seconds=None):
-    """Move the received file into private storage and create its Answer row.
-    If the row cannot be created (a concurrent duplicate), the file goes too."""
-    storage = private_storage()
-    try:
-        name = storage.save(unguessable_name("answers", upload.extension), upload)
-    finally:
-        upload.close()
-    try:
-        with transaction.atomic():
-            answer = Answer.objects.create(
-                request=interview,
-                question=question,
-                file=name,
-                content_type=upload.content_type,
-                size=upload.size,
-                duration_seconds=duration_seconds,
-                state=AnswerState.UPLOADED,
-                bytes_received=upload.size,
-                created_at=timezone.now(),
-            )
-            answer_submitted(answer)
-            return answer
-    except IntegrityError:
-        storage.delete(name)
-        raise UploadRefused(
-            "This question has already been answered.", status=409
-        ) from None
-    except BaseException:
-        storage.delete(name)
-        raise
 
 
 def finish_interview(interview):

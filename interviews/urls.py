@@ -24,11 +24,6 @@ urlpatterns = [
         room_views.room_state,
         name="room_state",
     ),
-    path(
-        "interviews/<uuid:public_id>/answers/<uuid:question_id>/",
-        room_views.upload_answer,
-        name="upload_answer",
-    ),
     # The Account page: download my data, delete my account (issue 12, item 16)
     path("account/", privacy.account, name="account"),
     path("account/export/", privacy.export, name="account_export"),

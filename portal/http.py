@@ -138,13 +138,13 @@ def body_limit(nbytes):
     """Allow request bodies up to `nbytes` (an int, or the name of a setting read
     at request time) on this view. Put it outermost, above @login_required:
 
-        @body_limit("ANSWER_MAX_BYTES")
+        @body_limit("ANSWER_CHUNK_MAX_BYTES")
         @login_required
         @require_POST
-        def upload_answer(request, ...): ...
+        def answer_chunk(request, ...): ...
 
     The view still runs its own checks (login, rate limit, the upload's own size
-    check) before it reads the body; this only raises the ceiling for it.
+    check) before it reads the body; this only sets the ceiling for it.
     """
 
     def decorator(view):

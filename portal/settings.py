@@ -172,13 +172,11 @@ RATELIMIT_PASSWORD_RESET_PER_EMAIL = env.str(
     "RATELIMIT_PASSWORD_RESET_PER_EMAIL", default="5/h"
 )
 RATELIMIT_PAYMENT = env.str("RATELIMIT_PAYMENT", default="10/h")
-RATELIMIT_UPLOAD = env.str("RATELIMIT_UPLOAD", default="60/h")
 for _name in [
     "RATELIMIT_SIGNUP",
     "RATELIMIT_PASSWORD_RESET_PER_ADDRESS",
     "RATELIMIT_PASSWORD_RESET_PER_EMAIL",
     "RATELIMIT_PAYMENT",
-    "RATELIMIT_UPLOAD",
 ]:
     if not re.fullmatch(r"\s*[1-9]\d*\s*/\s*\d*\s*[smhd]\s*", globals()[_name]):
         raise ImproperlyConfigured(f"{_name} must be a rate like 10/h or 5/15m.")
@@ -513,13 +511,16 @@ EMAIL_STUCK_AFTER_SECONDS = env.int("EMAIL_STUCK_AFTER_SECONDS", default=300)
 LOGGING["loggers"]["huey"] = {"handlers": ["console"], "propagate": False}
 
 # ---- Resumable answer uploads (issue 14) ----
-# The room sends each answer in slices while it records (interviews/uploads.py);
+# The room sends each answer in slices while it records (interviews/resumable.py);
 # a chunk request is never bigger than this.
 ANSWER_CHUNK_MAX_BYTES = env.int("ANSWER_CHUNK_MAX_BYTES", default=2 * 1024 * 1024)
 # A 30-minute interview in 3-second slices is 600 chunks, plus resends.
 RATELIMIT_ANSWER_CHUNK = env.str("RATELIMIT_ANSWER_CHUNK", default="2000/h")
 if not re.fullmatch(r"\s*[1-9]\d*\s*/\s*\d*\s*[smhd]\s*", RATELIMIT_ANSWER_CHUNK):
     raise ImproperlyConfigured("RATELIMIT_ANSWER_CHUNK must be a rate like 10/h.")
+# An answer still recording that no chunk has touched for this long is removed,
+# row and file, by the periodic cleanup (interviews/housekeeping.py).
+UNFINISHED_ANSWER_MAX_HOURS = env.int("UNFINISHED_ANSWER_MAX_HOURS", default=24)
 FFMPEG_BINARY = env.str("FFMPEG_BINARY", default="ffmpeg")
 FFPROBE_BINARY = env.str("FFPROBE_BINARY", default="ffprobe")
 

@@ -129,6 +129,8 @@ def upload_under_load(server, targets, fixtures, student, args, workdir):
     from django.conf import settings
     from django.urls import reverse
 
+    from bench.room_upload import send_in_chunks
+
     dashboard = next(t for t in targets if t.name == "student dashboard")
     csrf = student.cookies()["csrftoken"]
     uploads = []
@@ -144,26 +146,31 @@ def upload_under_load(server, targets, fixtures, student, args, workdir):
         ("screenshot", "paid.png", "image/png", proof),
     )
     interview, question = fixtures["interview"], fixtures["question"]
+    ids = [interview.public_id, question.public_id]
+    chunk_bytes = settings.ANSWER_CHUNK_MAX_BYTES
+    pay_path = reverse("payments:pay", args=[fixtures["unpaid_course"].slug])
     jobs = [
         (
-            f"{args.upload_mb} MB answer (raw body)",
-            reverse(
-                "interviews:upload_answer",
-                args=[interview.public_id, question.public_id],
+            f"{args.upload_mb} MB answer (in {chunk_bytes / MB:.0f} MB chunks)",
+            reverse("interviews:answer_chunk", args=ids),
+            lambda headers: send_in_chunks(
+                server.port,
+                reverse("interviews:answer_chunk", args=ids),
+                reverse("interviews:finish_answer", args=ids),
+                answer_path,
+                headers,
+                chunk_bytes,
             ),
-            lambda: open(answer_path, "rb"),  # noqa: SIM115
-            answer_path.stat().st_size,
-            {"Content-Type": "video/webm", "X-Duration": "42"},
+            {"X-Duration": "42"},
         ),
         (
             f"{len(proof) / MB:.1f} MB proof (multipart)",
-            reverse("payments:pay", args=[fixtures["unpaid_course"].slug]),
-            lambda: multipart,
-            len(multipart),
+            pay_path,
+            lambda headers: post(server, pay_path, multipart, headers),
             {"Content-Type": f"multipart/form-data; boundary={boundary}"},
         ),
     ]
-    for name, path, body, size, headers in jobs:
+    for name, path, send, headers in jobs:
         headers = {
             **headers,
             "Cookie": student.header,
@@ -194,12 +201,7 @@ def upload_under_load(server, targets, fixtures, student, args, workdir):
             args=(server, dashboard.path, dashboard.cookie, stop, samples),
         )
         probe.start()
-        payload = body()
-        try:
-            status, seconds, text = post(server, path, payload, headers, size)
-        finally:
-            if hasattr(payload, "close"):
-                payload.close()
+        status, seconds, text = send(headers)
         stop.set()
         probe.join()
         memory = watcher.stop()

@@ -222,3 +222,30 @@ def test_finishing_a_take_queues_the_fix(
     answer = interview.answers.get()
     assert answer.state == AnswerState.PROCESSED
     assert answer.duration_seconds == pytest.approx(3.0, abs=0.2)
+
+
+def test_an_mp4_sent_in_chunks_is_known_by_its_content_and_fixed(
+    student_client, student, django_capture_on_commit_callbacks
+):
+    """Safari's recording: nothing but its bytes says it is an MP4."""
+    from interviews.tests.room_helpers import send_answer
+
+    interview = open_interview(student, questions=1)
+    question = interview.course.questions.get()
+    body = fragmented_mp4()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = send_answer(
+            student_client, interview, question, body, chunk_bytes=len(body) // 3 + 1
+        )
+
+    assert response.status_code == 200
+    answer = interview.answers.get()
+    assert answer.content_type == "video/mp4"
+    assert answer.file.name.endswith(".mp4")
+    assert answer.state == AnswerState.PROCESSED, answer.processing_error
+    assert answer.duration_seconds == pytest.approx(3.0, abs=0.3)
+    with answer.file.open("rb") as fixed:
+        boxes = _top_level_boxes(fixed.read())
+    assert boxes.index("moov") < boxes.index("mdat")
+    assert answer.poster

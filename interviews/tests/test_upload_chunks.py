@@ -154,8 +154,10 @@ def test_an_oversize_chunk_is_refused_and_leaves_nothing(
 
     response = post_chunk(student_client, interview, question, FIRST)
 
+    # Refused from its Content-Length by the body-limit middleware, unread.
     assert response.status_code == 413
-    assert response.json()["code"] == "chunk_too_large"
+    assert response.json()["code"] == "too_large"
+    assert response.json()["max_bytes"] == 2999
     assert not Answer.objects.exists()
     assert stored_answer_files() == files_before
 

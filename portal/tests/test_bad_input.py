@@ -4,6 +4,7 @@ nothing behind. Each example runs in a savepoint rolled back afterwards, so ever
 example starts from the same scene.
 """
 
+import hashlib
 import io
 import string
 from collections import Counter
@@ -26,8 +27,9 @@ from interviews.factories import (
 )
 from interviews.models import Answer, RequestStatus
 from interviews.tests.room_helpers import (
+    chunk_url,
     open_interview,
-    post_video,
+    post_finish,
     stored_answer_files,
 )
 from payments.factories import CompletedPaymentFactory, png_bytes
@@ -351,7 +353,7 @@ WEBM_LIKE = [
 ]
 
 
-def test_answer_upload_never_fails_and_keeps_nothing_it_refuses(
+def test_answer_chunks_never_fail_and_keep_nothing_they_refuse(
     student, settings, tmp_path
 ):
     settings.RATELIMIT_ENABLED = False
@@ -360,6 +362,7 @@ def test_answer_upload_never_fails_and_keeps_nothing_it_refuses(
     client.force_login(student)
     interview = open_interview(student, questions=1)
     question = interview.course.questions.get()
+    numbers = st.one_of(st.sampled_from(["0", "1", "2", "-1", "1e3"]), text)
 
     @EXAMPLES
     @given(
@@ -367,26 +370,36 @@ def test_answer_upload_never_fails_and_keeps_nothing_it_refuses(
         content_type=st.sampled_from(
             ["video/webm", "video/mp4", "application/octet-stream", "text/html", ""]
         ),
+        attempt=numbers,
+        offset=numbers,
+        checksum=st.one_of(st.none(), text),  # None: the body's own SHA-256
         duration=st.one_of(st.none(), text),
     )
-    def run(body, content_type, duration):
+    def run(body, content_type, attempt, offset, checksum, duration):
         before = stored_answer_files()
-        extra = {} if duration is None else {"HTTP_X_DURATION": duration}
-        response = in_savepoint(
-            lambda: post_video(
-                client,
-                interview,
-                question,
-                body,
+
+        def send():
+            chunk = client.post(
+                chunk_url(interview, question),
+                data=body,
                 content_type=content_type or "x/y",
-                **extra,
+                HTTP_ACCEPT="application/json",
+                HTTP_X_ATTEMPT=attempt,
+                HTTP_X_OFFSET=offset,
+                HTTP_X_CHUNK_SHA256=hashlib.sha256(body).hexdigest()
+                if checksum is None
+                else checksum,
             )
-        )
-        assert response.status_code in (201, 400, 409, 413, 415, 422), (
-            response.status_code
-        )
-        assert "error" in response.json() or response.status_code == 201
-        if response.status_code != 201:
+            if chunk.status_code != 201:
+                return chunk
+            return post_finish(
+                client, interview, question, len(body), duration=duration
+            )
+
+        response = in_savepoint(send)
+        assert response.status_code in (200, 400, 409, 413, 415), response.status_code
+        assert "error" in response.json() or response.status_code == 200
+        if response.status_code != 200:
             assert stored_answer_files() == before
         assert list(tmp_path.iterdir()) == []  # no temporary file left
 

@@ -9,7 +9,7 @@ from django.core.files.uploadhandler import StopUpload
 from django.test import RequestFactory
 from django.urls import reverse
 
-from interviews.tests.room_helpers import open_interview, upload_url
+from interviews.tests.room_helpers import chunk_url, open_interview
 from portal.http import body_limit, body_limit_for
 from portal.middleware import BodyLimitUploadHandler
 
@@ -98,26 +98,34 @@ def test_a_payment_proof_at_its_limit_is_still_accepted_by_the_limit(settings):
     assert settings.REQUEST_MAX_BYTES > settings.PAYMENT_PROOF_MAX_BYTES
 
 
-def test_the_answer_upload_allows_answer_max_bytes(
+def test_an_answer_chunk_is_allowed_answer_chunk_max_bytes(
     student_client, student, settings, temp_dir
 ):
     interview = open_interview(student)
     question = interview.course.questions.order_by("order").first()
-    url = upload_url(interview, question)
-    settings.ANSWER_MAX_BYTES = 50 * MB
+    url = chunk_url(interview, question)
+    settings.ANSWER_CHUNK_MAX_BYTES = 8 * MB
+    assert settings.REQUEST_MAX_BYTES < 6 * MB
+    headers = {
+        "HTTP_ACCEPT": "application/json",
+        "HTTP_X_ATTEMPT": "1",
+        "HTTP_X_OFFSET": "0",
+        "HTTP_X_CHUNK_SHA256": "0" * 64,
+    }
 
-    # Over the default limit but under the answer's: the view itself reads it
+    # Over the default limit but under the chunk's: the view itself reads it
     # (and says it was cut short: the stream ends early).
     stream = TrackingStream(size=1 * MB)
     response = student_client.generic(
         "POST",
         url,
         b"",
-        content_type="video/webm",
-        HTTP_ACCEPT="application/json",
-        **{"wsgi.input": stream, "CONTENT_LENGTH": str(40 * MB)},
+        content_type="application/octet-stream",
+        **headers,
+        **{"wsgi.input": stream, "CONTENT_LENGTH": str(6 * MB)},
     )
     assert response.status_code == 400
+    assert response.json()["code"] == "interrupted"
     assert stream.bytes_read > 0
 
     stream = TrackingStream(size=1 * MB)
@@ -125,9 +133,9 @@ def test_the_answer_upload_allows_answer_max_bytes(
         "POST",
         url,
         b"",
-        content_type="video/webm",
-        HTTP_ACCEPT="application/json",
-        **{"wsgi.input": stream, "CONTENT_LENGTH": str(51 * MB)},
+        content_type="application/octet-stream",
+        **headers,
+        **{"wsgi.input": stream, "CONTENT_LENGTH": str(8 * MB + 1)},
     )
     assert response.status_code == 413
     assert stream.bytes_read == 0

@@ -146,8 +146,6 @@ EXPECTED = {
     "interviews:room": both(owner_only(200), owner_only(405, outsider=405)),
     "interviews:consent": {"GET": logged_in(405), "POST": owner_only(302)},
     "interviews:room_state": {"GET": owner_only(200), "POST": logged_in(405)},
-    # POST {}: not a recording (415) for the owner; 404 for everyone else.
-    "interviews:upload_answer": {"GET": logged_in(405), "POST": owner_only(415)},
     # POST {}: no chunk headers (400) for the owner; 404 for everyone else.
     "interviews:answer_chunk": {"GET": logged_in(405), "POST": owner_only(400)},
     "interviews:finish_answer": {"GET": logged_in(405), "POST": owner_only(400)},
@@ -534,7 +532,6 @@ def test_state_changes_are_post_only(student, other_student, approver, superuser
         "accounts:logout",
         "interviews:cancel",
         "interviews:consent",
-        "interviews:upload_answer",
         "interviews:answer_chunk",
         "interviews:finish_answer",
         "admin:payments_payment_approve",

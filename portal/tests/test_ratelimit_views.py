@@ -1,4 +1,4 @@
-"""The abuse limits on the student's write endpoints: payments and answer uploads."""
+"""The abuse limits on the student's write endpoints: payments and answer chunks."""
 
 import pytest
 from django.test import Client
@@ -46,25 +46,25 @@ def test_payment_submissions_are_limited_per_student(
     assert _pay(other, course, utr="412345678901").status_code == 302
 
 
-def test_answer_uploads_are_limited_per_student(student_client, student, settings):
+def test_answer_chunks_are_limited_per_student(student_client, student, settings):
     from interviews.factories import webm_bytes
     from interviews.models import Answer
     from interviews.tests.room_helpers import (
         open_interview,
-        post_video,
+        post_chunk,
         stored_answer_files,
     )
 
-    settings.RATELIMIT_UPLOAD = "2/h"
+    settings.RATELIMIT_ANSWER_CHUNK = "2/h"
     interview = open_interview(student, questions=3)
     first, second, third = interview.course.questions.order_by("order")
-    assert post_video(student_client, interview, first, webm_bytes()).status_code == 201
-    assert post_video(student_client, interview, second, b"junk").status_code >= 400
+    assert post_chunk(student_client, interview, first, webm_bytes()).status_code == 201
+    assert post_chunk(student_client, interview, second, b"junk").status_code >= 400
     files_before = stored_answer_files()
-    response = post_video(student_client, interview, third, webm_bytes())
+    response = post_chunk(student_client, interview, third, webm_bytes())
     assert response.status_code == 429
     assert response["Retry-After"].isdigit()
-    # The room shows "error" to the student.
-    assert "uploaded answers too many times" in response.json()["error"]
+    # The room waits and sends the chunk again; its message says why.
+    assert "sent answer chunks too many times" in response.json()["error"]
     assert Answer.objects.filter(request=interview).count() == 1
     assert stored_answer_files() == files_before

@@ -167,7 +167,8 @@
 
   function retriable(result) {
     return result.status === 0 || result.status >= 500 || result.status === 408 ||
-      result.status === 429 || result.body.code === "busy" || result.body.code === "bad_checksum";
+      result.status === 429 || result.body.code === "busy" || result.body.code === "bad_checksum" ||
+      result.body.code === "interrupted";
   }
 
   function setReconnecting(on) { $("room-reconnecting").hidden = !on; }

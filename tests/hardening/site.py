@@ -167,6 +167,59 @@ def request(port, method, path, body=b"", headers=None, session=None, timeout=30
         conn.close()
 
 
+def post_chunk(port, session, interview, question, data, offset=0, attempt=1):
+    """One chunk of an answer, as the room sends it (interviews/resumable.py)."""
+    import hashlib
+
+    return request(
+        port,
+        "POST",
+        f"/interviews/{interview}/answers/{question}/chunks/",
+        data,
+        {
+            "Content-Type": "application/octet-stream",
+            "Accept": "application/json",
+            "X-Attempt": str(attempt),
+            "X-Offset": str(offset),
+            "X-Chunk-SHA256": hashlib.sha256(data).hexdigest(),
+        },
+        session=session,
+    )
+
+
+def finish_answer(port, session, interview, question, total, attempt=1):
+    return request(
+        port,
+        "POST",
+        f"/interviews/{interview}/answers/{question}/finish/",
+        b"",
+        {
+            "Accept": "application/json",
+            "X-Attempt": str(attempt),
+            "X-Total-Bytes": str(total),
+            "X-Duration": "12.5",
+        },
+        session=session,
+    )
+
+
+def send_answer(port, session, interview, question, body, chunk_bytes=64 * 1024):
+    """A whole answer: its chunks in order, each sent again while the server says
+    it is busy (as the room does), then the finish. Returns the finish's
+    (status, headers, body), or the first chunk refusal's."""
+    offset = 0
+    while offset < len(body):
+        part = body[offset : offset + chunk_bytes]
+        for _ in range(20):
+            result = post_chunk(port, session, interview, question, part, offset)
+            if result[0] != 409 or json.loads(result[2]).get("code") != "busy":
+                break
+        if result[0] not in (200, 201):
+            return result
+        offset += len(part)
+    return finish_answer(port, session, interview, question, offset)
+
+
 def form(fields):
     from urllib.parse import urlencode
 

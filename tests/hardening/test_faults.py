@@ -1,5 +1,5 @@
 """Faults injected into a running site (gunicorn 3x4 on PostgreSQL): a SIGTERM
-under load, uploads cut off by the client or by a killed worker, and the database
+under load, answer chunks cut off by the client or by a killed worker, and the database
 going away and coming back. Nothing acknowledged is lost, nothing half-done stays."""
 
 import json
@@ -121,15 +121,20 @@ def test_sigterm_under_load_loses_no_acknowledged_request(server, site_env, faul
     }
 
 
-def _start_partial_upload(session, interview, question, total, sent):
+def _start_partial_chunk(session, interview, question, offset, total, sent):
+    """A chunk whose client sends `sent` of the `total` bytes it declared."""
     sock = socket.create_connection(("127.0.0.1", PORT))
     head = (
-        f"POST /interviews/{interview}/answers/{question}/ HTTP/1.1\r\n"
-        f"Host: 127.0.0.1\r\nContent-Type: video/webm\r\nAccept: application/json\r\n"
-        f"Content-Length: {total}\r\nX-CSRFToken: {site.CSRF}\r\n"
+        f"POST /interviews/{interview}/answers/{question}/chunks/ HTTP/1.1\r\n"
+        f"Host: 127.0.0.1\r\nContent-Type: application/octet-stream\r\n"
+        f"Accept: application/json\r\nContent-Length: {total}\r\n"
+        f"X-Attempt: 1\r\nX-Offset: {offset}\r\nX-Chunk-SHA256: {'0' * 64}\r\n"
+        f"X-CSRFToken: {site.CSRF}\r\n"
         f"Cookie: csrftoken={site.CSRF}; sessionid={session}\r\n\r\n"
     )
-    sock.sendall(head.encode() + webm_bytes(sent))
+    sock.sendall(head.encode() + b"\x55" * sent)
+    # Time for a worker to take the request and start reading its body.
+    time.sleep(1)
     return sock
 
 
@@ -147,48 +152,69 @@ def _answer_files(site_env):
     return [p for p in folder.rglob("*") if p.is_file()] if folder.exists() else []
 
 
-def _temp_files(site_env):
-    return list((site_env.workdir / "upload-tmp").iterdir())
-
-
-def _upload(session, interview, question):
-    return site.request(
-        PORT,
-        "POST",
-        f"/interviews/{interview}/answers/{question}/",
-        webm_bytes(300 * 1024),
-        {"Content-Type": "video/webm", "Accept": "application/json"},
-        session=session,
+def _held(session, interview, question):
+    """How many bytes of the answer the server says it holds (the room asks
+    this after a reload)."""
+    status, _, body = site.request(
+        PORT, "GET", f"/interviews/{interview}/room/state/", session=session
     )
+    assert status == 200, body
+    states = json.loads(body)["questions"]
+    return next(q for q in states if q["public_id"] == question)["bytes_received"]
 
 
-def test_an_upload_cut_off_by_the_client_leaves_nothing(server, site_env, faults):
-    interview, question = faults["interview"], faults["questions"][0]
-    answers_before = _counts(site_env)["answers"]
-    sock = _start_partial_upload(
-        faults["recorder"], interview, question, total=2_000_000, sent=300_000
+def _resume(session, interview, question, head, tail):
+    """What the room does next: the chunk again from the server's offset, then
+    the finish."""
+    status, _, body = site.post_chunk(
+        PORT, session, interview, question, tail, offset=len(head)
     )
-    assert _wait_for(lambda: _temp_files(site_env), 5), "the upload never started"
-    sock.close()  # the student's browser goes away mid-upload
-    assert _wait_for(lambda: not _temp_files(site_env)), _temp_files(site_env)
-    assert _counts(site_env)["answers"] == answers_before
-    assert _answer_files(site_env) == []
-    # The question can be answered afterwards as if nothing happened.
-    status, _, body = _upload(faults["recorder"], interview, question)
     assert status == 201, body
-    FIGURES["client_disconnect"] = {"left_rows": 0, "left_files": 0, "left_temp": 0}
+    status, _, body = site.finish_answer(
+        PORT, session, interview, question, len(head) + len(tail)
+    )
+    assert status == 200, body
 
 
-def test_an_upload_whose_worker_is_killed_leaves_no_record_or_file(
+def _a_take_under_way(site_env, session, interview, question):
+    files_before = set(_answer_files(site_env))
+    head = webm_bytes(100 * 1024)
+    status, _, body = site.post_chunk(PORT, session, interview, question, head)
+    assert status == 201, body
+    (new,) = set(_answer_files(site_env)) - files_before
+    return head, new
+
+
+def test_a_chunk_cut_off_by_the_client_leaves_the_take_as_it_was(
     server, site_env, faults
 ):
-    interview, question = faults["interview"], faults["questions"][1]
-    answers_before = _counts(site_env)["answers"]
-    files_before = _answer_files(site_env)
-    sock = _start_partial_upload(
-        faults["recorder"], interview, question, total=2_000_000, sent=300_000
+    session, interview = faults["recorder"], faults["interview"]
+    question = faults["questions"][0]
+    head, path = _a_take_under_way(site_env, session, interview, question)
+    tail = b"\x55" * 1_500_000
+    sock = _start_partial_chunk(
+        session, interview, question, len(head), len(tail), sent=300_000
     )
-    assert _wait_for(lambda: _temp_files(site_env), 5), "the upload never started"
+    sock.close()  # the student's connection goes mid-chunk
+    assert _wait_for(lambda: _ping(PORT) == 200)
+    assert _held(session, interview, question) == len(head)
+    assert path.read_bytes() == head
+    # The room sends the chunk again; the answer is whole, and only once.
+    _resume(session, interview, question, head, tail)
+    assert path.read_bytes() == head + tail
+    FIGURES["client_disconnect"] = {"bytes_kept_of_the_cut_chunk": 0}
+
+
+def test_a_chunk_whose_worker_is_killed_is_sent_again_and_completes(
+    server, site_env, faults
+):
+    session, interview = faults["recorder"], faults["interview"]
+    question = faults["questions"][1]
+    head, path = _a_take_under_way(site_env, session, interview, question)
+    tail = b"\x66" * 1_500_000
+    sock = _start_partial_chunk(
+        session, interview, question, len(head), len(tail), sent=300_000
+    )
     workers = server.workers()
     for pid in workers:  # our own gunicorn's workers, by id
         os.kill(pid, signal.SIGKILL)
@@ -196,19 +222,15 @@ def test_an_upload_whose_worker_is_killed_leaves_no_record_or_file(
     assert _wait_for(lambda: set(server.workers()) - set(workers), 20)
     assert _wait_for(lambda: _ping(PORT) == 200, 20)
 
-    assert _counts(site_env)["answers"] == answers_before
-    assert _answer_files(site_env) == files_before
-    # A killed process cannot delete its temporary file; check_media finds it.
-    leftovers = _temp_files(site_env)
-    out = site.manage(site_env.env, "check_media", "--fix", "--min-age-minutes", "0")
-    assert _temp_files(site_env) == []
-    status, _, body = _upload(faults["recorder"], interview, question)
-    assert status == 201, body
+    assert _held(session, interview, question) == len(head)
+    assert path.read_bytes() == head
+    _resume(session, interview, question, head, tail)
+    assert path.read_bytes() == head + tail
+    out = site.manage(site_env.env, "check_media", "--min-age-minutes", "0")
+    assert "Media and records match." in out
     FIGURES["worker_killed"] = {
         "workers_killed": len(workers),
-        "left_rows": 0,
-        "left_files": 0,
-        "temp_files_cleaned_by_check_media": len(leftovers),
+        "bytes_kept_of_the_cut_chunk": 0,
         "check_media": out.strip().splitlines()[-1],
     }
 

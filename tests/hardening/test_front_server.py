@@ -114,17 +114,26 @@ def test_an_oversize_body_is_refused_before_the_app_sees_it(front):
     assert "POST /accounts/login/" not in log.read_text()
 
 
-def test_the_answer_route_alone_takes_large_bodies(front):
-    body = b"x" * (8 * 1024 * 1024)
+def test_the_answer_route_takes_one_chunk_and_no_more(front):
+    from django.conf import settings
+
     path = (
         "/interviews/00000000-0000-0000-0000-000000000000/answers/"
-        "00000000-0000-0000-0000-000000000000/"
+        "00000000-0000-0000-0000-000000000000/chunks/"
     )
+    chunk = b"x" * settings.ANSWER_CHUNK_MAX_BYTES
     status, _, _ = site.request(
-        NGINX_PORT, "POST", path, body, {"Content-Type": "application/octet-stream"}
+        NGINX_PORT, "POST", path, chunk, {"Content-Type": "application/octet-stream"}
     )
-    # Through nginx to the app, which refuses an anonymous upload itself.
+    # Through nginx to the app, which refuses an anonymous chunk itself.
     assert status in (302, 403, 404)
+    too_big = chunk + b"x" * (128 * 1024)
+    status, _, _ = site.request(
+        NGINX_PORT, "POST", path, too_big, {"Content-Type": "application/octet-stream"}
+    )
+    assert status == 413
+    # Elsewhere, a body over the payment form's limit never reaches the app.
+    body = b"x" * (8 * 1024 * 1024)
     status, _, _ = site.request(
         NGINX_PORT,
         "POST",
