@@ -58,9 +58,8 @@ class InterviewRequestForm(SlotFields):
             f"{course.duration_minutes}-minute interview must end by {end:%H:%M}."
         )
         earliest = self.earliest()
-        self.fields["date"].help_text = (
-            f"From {site_date(earliest)} to {site_date(self.latest())}."
-        )
+        span = f"From {site_date(earliest)} to {site_date(self.latest())}."
+        self.fields["date"].help_text = span
         self.fields["date"].widget.attrs.update(
             min=site_time(earliest, "Y-m-d"),
             max=site_time(self.latest(), "Y-m-d"),

@@ -153,6 +153,7 @@ def stale_parts(min_age_minutes=60):
         if name not in waiting and modified < cutoff
     )
 
+
 def clean_abandoned_takes(hours=None, now=None):
     """Remove answers still recording that no chunk has touched for `hours`
     (UNFINISHED_ANSWER_MAX_HOURS): a take the student never submitted, long

@@ -1,6 +1,5 @@
 """Shared set-up for the interview room tests."""
 
-
 import hashlib
 
 from django.conf import settings
@@ -86,6 +85,7 @@ def received_bytes(answer):
         return b"".join(chunks.read(answer.file.name, 0, answer.bytes_received))
     with answer.file.open("rb") as handle:
         return handle.read()
+
 
 def send_answer(
     client, interview, question, body, chunk_bytes=None, duration=None, **extra
