@@ -158,12 +158,10 @@ class Cluster:
 
     def shared_media(self):
         code = (
-            "import json; from django.core.files.storage import storages; "
-            "print('RESULT ' + json.dumps(type(storages['private']).__module__))"
+            "import json; from portal.storage import is_object_storage; "
+            "print('RESULT ' + json.dumps(is_object_storage()))"
         )
-        return site.run_python(self.nodes[0].env, code).startswith(
-            "storages.backends.s3"
-        )
+        return site.run_python(self.nodes[0].env, code) is True
 
 
 class Response:
