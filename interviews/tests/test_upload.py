@@ -28,6 +28,7 @@ from interviews.tests.room_helpers import (
     chunk_url,
     open_interview,
     post_chunk,
+    received_bytes,
     send_answer,
     stored_answer_files,
 )
@@ -42,8 +43,8 @@ def _questions(interview):
 
 
 def _stored(answer):
-    with answer.file.open("rb") as handle:
-        return handle.read()
+    # The file, or on S3 while the take is in parts, its parts.
+    return received_bytes(answer)
 
 
 def test_student_sends_a_webm_answer_in_chunks(student_client, student):

@@ -18,7 +18,7 @@ from payments.factories import PaymentFactory
 from payments.images import clean_payment_screenshot
 from payments.models import Payment
 from payments.tests.helpers import upload
-from portal.tests.files import empty_private_storage
+from portal.tests.files import empty_private_storage, fetch
 
 pytestmark = pytest.mark.django_db
 
@@ -88,15 +88,16 @@ def test_submitting_a_proof_makes_a_small_webp_thumbnail(student_client, student
 def test_the_owner_and_approvers_open_the_thumbnail(student_client, student, approver):
     payment = submit(student)
 
-    response = student_client.get(proof_url(payment, thumb=True))
+    served = fetch(student_client, proof_url(payment, thumb=True))
 
-    assert response.status_code == 200
-    assert response["Content-Type"] == "image/webp"
-    assert response["X-Content-Type-Options"] == "nosniff"
+    assert served.status == 200
+    assert served.headers["Content-Type"] == "image/webp"
+    if not served.redirected:  # a bucket's signed URL cannot set it
+        assert served.headers["X-Content-Type-Options"] == "nosniff"
     with payment.proof_thumbnail.open("rb") as stored:
-        assert b"".join(response.streaming_content) == stored.read()
+        assert served.body == stored.read()
     approver_client = log_in_verified(Client(), approver)
-    assert approver_client.get(proof_url(payment, thumb=True)).status_code == 200
+    assert fetch(approver_client, proof_url(payment, thumb=True)).status == 200
 
 
 def test_another_student_cannot_open_the_thumbnail(client, student, other_student):
