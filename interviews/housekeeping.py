@@ -11,13 +11,13 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from interviews import notifications
 from interviews.models import Answer, InterviewRequest, RequestStatus
 from interviews.uploads import finish_interview
+from portal.db import atomic
 
 REMINDER_WINDOW = timedelta(hours=24)
 
@@ -36,7 +36,7 @@ def send_due_reminders(now=None):
     for interview in due.order_by("scheduled_at"):
         # The claim and the email record commit together: a reminder claimed
         # is a reminder queued, and the queue delivers it once.
-        with transaction.atomic():
+        with atomic():
             claimed = InterviewRequest.objects.filter(
                 pk=interview.pk,
                 status=RequestStatus.SCHEDULED,
@@ -84,7 +84,7 @@ def purge_expired_recordings(days=None, batch_size=500):
         batch = list(expired.values_list("pk", "request_id")[:batch_size])
         if not batch:
             break
-        with transaction.atomic():
+        with atomic():
             # Row by row so post_delete removes each file after the commit.
             for answer in Answer.objects.filter(pk__in=[pk for pk, _ in batch]):
                 answer.delete()

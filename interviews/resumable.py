@@ -19,7 +19,7 @@ server's. Retakes are counted here, so a reload cannot reset them.
 import hashlib
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import F
 from django.utils import timezone
 
@@ -31,6 +31,7 @@ from interviews.uploads import (
     check_can_answer,
     sniff_video,
 )
+from portal.db import atomic, on_commit
 
 
 def takes_allowed():
@@ -89,7 +90,7 @@ def receive_chunk(interview, question, attempt, offset, checksum, data, now=None
             code="bad_checksum",
         )
     now = now or timezone.now()
-    with transaction.atomic():
+    with atomic():
         answer = (
             # No ordering: Meta.ordering would join (and lock) the question.
             Answer.objects.select_for_update()
@@ -160,7 +161,7 @@ def _start_take(interview, question, answer, attempt, offset, data):
         "updated_at": timezone.now(),
     }
     try:
-        with transaction.atomic():
+        with atomic():
             if answer is None:
                 answer = Answer.objects.create(
                     request=interview, question=question, **fields
@@ -168,7 +169,7 @@ def _start_take(interview, question, answer, attempt, offset, data):
             else:
                 previous = answer.file.name
                 Answer.objects.filter(pk=answer.pk).update(**fields)
-                transaction.on_commit(lambda: chunks.delete(previous))
+                on_commit(lambda: chunks.delete(previous))
                 answer.refresh_from_db()
     except IntegrityError:
         chunks.delete(name)
@@ -246,7 +247,7 @@ def finish_take(interview, question, attempt, total, duration_seconds=None):
         check_can_answer(interview, question)  # the right refusal, e.g. completed
     if question.course_id != interview.course_id:
         raise UploadRefused("This question is not part of your interview.", 404)
-    with transaction.atomic():
+    with atomic():
         answer = (
             # No ordering: Meta.ordering would join (and lock) the question.
             Answer.objects.select_for_update()

@@ -6,12 +6,13 @@ share the checks here."""
 
 from django.conf import settings
 from django.core.files.uploadedfile import TemporaryUploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.http import UnreadablePostError
 from django.utils import timezone
 
 from interviews import notifications
 from interviews.models import Answer, AnswerState, RequestStatus
+from portal.db import atomic, on_commit
 from portal.storage import private_storage, unguessable_name
 
 CHUNK_SIZE = 64 * 1024
@@ -162,7 +163,7 @@ def store_answer(interview, question, upload, duration_seconds=None):
     finally:
         upload.close()
     try:
-        with transaction.atomic():
+        with atomic():
             answer = Answer.objects.create(
                 request=interview,
                 question=question,
@@ -189,7 +190,7 @@ def store_answer(interview, question, upload, duration_seconds=None):
 def finish_interview(interview):
     """Complete the interview if every question is answered, and tell the
     approvers once (only the call that made the change sends the email)."""
-    with transaction.atomic():
+    with atomic():
         if not interview.finish():
             return False
         notifications.send_completed(interview)
@@ -200,4 +201,4 @@ def answer_submitted(answer):
     """Once the submitted answer is committed, remux it and read its duration."""
     from interviews.tasks import process_answer
 
-    transaction.on_commit(lambda: process_answer(answer.pk))
+    on_commit(lambda: process_answer(answer.pk))

@@ -10,11 +10,12 @@ from urllib.parse import quote, urlencode
 import segno
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils.safestring import mark_safe
 
 from payments import fraud, notifications
 from payments.models import LIVE_PAYMENT, Payment
+from portal.db import atomic, on_commit
 from portal.storage import private_storage, unguessable_name
 
 
@@ -116,7 +117,7 @@ def submit_payment(student, course, utr, screenshot):
     payment.similar_proofs = fraud.similar_earlier_payments(payment.proof_phash)
     written = None
     try:
-        with transaction.atomic():
+        with atomic():
             payment.save()
             written = storage.save(name, ContentFile(screenshot.content))
             if written != name:
@@ -140,7 +141,7 @@ def _after_submit(payment):
     from payments import reconcile, tasks
 
     reconcile.match_payment(payment)
-    transaction.on_commit(lambda: tasks.read_proof_text(payment.pk))
+    on_commit(lambda: tasks.read_proof_text(payment.pk))
 
 
 def _explain_integrity_error(student, course, utr):
@@ -173,7 +174,7 @@ def duplicate_proofs(payment):
 
 def approve_payment(payment, by, remarks=""):
     """Approve through the model's one transition; tell the student if it won."""
-    with transaction.atomic():  # the decision and its email record, together
+    with atomic():  # the decision and its email record, together
         won = payment.approve(by, remarks)
         if won:
             notifications.send_approved(payment)
@@ -182,7 +183,7 @@ def approve_payment(payment, by, remarks=""):
 
 def reject_payment(payment, by, remarks):
     """Reject through the model's one transition; tell the student if it won."""
-    with transaction.atomic():  # the decision and its email record, together
+    with atomic():  # the decision and its email record, together
         won = payment.reject(by, remarks)
         if won:
             notifications.send_rejected(payment)

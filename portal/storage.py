@@ -3,8 +3,9 @@
 import uuid
 
 from django.core.files.storage import storages
-from django.db import transaction
 from django.utils import timezone
+
+from portal.db import on_commit
 
 
 def private_storage():
@@ -22,4 +23,4 @@ def delete_file_on_commit(field_file):
     if not field_file or not field_file.name:
         return
     storage, name = field_file.storage, field_file.name
-    transaction.on_commit(lambda: storage.delete(name))
+    on_commit(lambda: storage.delete(name))

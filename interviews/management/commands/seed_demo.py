@@ -11,7 +11,6 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 from django.utils import timezone
 
 from accounts.roles import make_approver
@@ -27,6 +26,7 @@ from interviews.models import (
     catalogue,
 )
 from payments.models import Payment, PaymentEvent, PaymentStatus
+from portal.db import atomic
 from portal.storage import private_storage, unguessable_name
 
 # Every scale student shares this password (hashed once: hashing is the slow part).
@@ -139,7 +139,7 @@ class Command(BaseCommand):
                 "DEBUG is off: refusing to create accounts with well-known "
                 "passwords. Pass --allow-demo-passwords if this is really a demo."
             )
-        with transaction.atomic():
+        with atomic():
             self._seed_courses()
             self._seed_user(*DEMO_APPROVER, approver=True)
             self._seed_user(*DEMO_STUDENT, approver=False)
@@ -233,7 +233,7 @@ class ScaleSeeder:
             stop = min(start + SCALE_BATCH_STUDENTS, first + count)
             self.written = []
             try:
-                with transaction.atomic():
+                with atomic():
                     made = self._seed_batch(range(start, stop))
             except BaseException:
                 for name in self.written:  # no orphan files for rows not saved
@@ -282,6 +282,8 @@ class ScaleSeeder:
                 )
         stamped = (Payment, InterviewRequest, Answer, PaymentEvent, RequestEvent)
         with _explicit_timestamps(*stamped):
+            for payment in payments:
+                payment.sync_is_live()  # bulk_create does not call save()
             Payment.objects.bulk_create(payments, batch_size=BULK_BATCH_SIZE)
             for request in requests:
                 request.payment_id = request.payment.pk
