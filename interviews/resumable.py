@@ -112,9 +112,16 @@ def receive_chunk(interview, question, attempt, offset, checksum, data, now=None
         if answer.bytes_received + len(data) > settings.ANSWER_MAX_BYTES:
             raise _too_large_answer(answer)
         chunks.write(answer.file.name, offset, data)
-        Answer.objects.filter(pk=answer.pk).update(
-            bytes_received=F("bytes_received") + len(data), updated_at=now
-        )
+        # Conditional on the offset read above: the row lock is all that makes
+        # that read current on PostgreSQL, and MongoDB has none (issue 18).
+        if not Answer.objects.filter(
+            pk=answer.pk, bytes_received=answer.bytes_received
+        ).update(bytes_received=F("bytes_received") + len(data), updated_at=now):
+            raise UploadRefused(
+                "Another upload of this answer is under way; try again.",
+                status=409,
+                code="busy",
+            )
         answer.bytes_received += len(data)
         return answer, False
 
