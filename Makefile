@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 
 SERVE_APP_PORT ?= 8001
 
-.PHONY: run serve test test-unit test-e2e lint format migrations-check ci bench screenshots clean
+.PHONY: run serve test test-unit test-e2e lint format migrations-check mongo-migrations ci bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -91,6 +91,21 @@ bench: $(STAMP)
 
 migrations-check: $(STAMP)
 	DEBUG=True $(BIN)/python manage.py makemigrations --check --dry-run
+
+# ---- MongoDB (issue 18) ----
+# Regenerates the MongoDB migration tree (portal/mongo_migrations/) from the
+# models, against a throwaway test server. From scratch while no MongoDB
+# database is deployed; once one is, drop the `find -delete` so makemigrations
+# only adds to the tree.
+MONGO_MIGRATIONS_PORT ?= 27117
+mongo-migrations: $(STAMP)
+	@dir=$$(mktemp -d /tmp/mongo-migrations.XXXXXX) && \
+	MONGO_SERVER_PORT=$(MONGO_MIGRATIONS_PORT) MONGO_SERVER_DIR=$$dir .ci/mongo-server >/dev/null && \
+	trap "kill \$$(cat $$dir/server.pid); sleep 3; rm -rf $$dir" EXIT && \
+	export DEBUG=True DATABASE_URL="mongodb://127.0.0.1:$(MONGO_MIGRATIONS_PORT)/portal?directConnection=true&retryWrites=false" && \
+	find portal/mongo_migrations -name '0*.py' -delete && \
+	$(BIN)/python manage.py makemigrations $$($(BIN)/python manage.py shell --no-imports -c \
+		"from django.conf import settings; print(*settings.MIGRATION_MODULES)")
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

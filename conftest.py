@@ -100,3 +100,116 @@ def immediate_tasks():
     HUEY.immediate = True
     yield HUEY
     HUEY.immediate = False
+
+
+# ---- MongoDB (issue 18) ----
+# On MongoDB a test's writes are not rolled back (the backend has no test
+# transactions: each test's collections are emptied after it instead), and the
+# cache collection is not one of them. Tests that are SQL by nature carry
+# @pytest.mark.sql_only("why") and are skipped there.
+def pytest_collection_modifyitems(config, items):
+    from django.db import connection
+
+    if connection.vendor != "mongodb":
+        return
+    for item in items:
+        marker = item.get_closest_marker("sql_only")
+        if marker is not None:
+            reason = marker.args[0] if marker.args else "SQL only"
+            item.add_marker(pytest.mark.skip(reason=f"SQL only: {reason}"))
+        if item.get_closest_marker("undone_in_the_test_transaction"):
+            # Not inside the test-wide transaction below: there an inner block
+            # cannot roll back on its own (no savepoints), as it does when it
+            # is the outermost one, as in the site.
+            item.add_marker(pytest.mark.django_db(transaction=True), append=False)
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache_after_each_test_on_mongodb(request, django_db_blocker):
+    yield
+    from django.db import connection
+
+    if connection.vendor == "mongodb" and "django_db_setup" in request.fixturenames:
+        with django_db_blocker.unblock():
+            cache.clear()
+
+
+# After each test Django empties every collection and re-creates the content
+# types, permissions and the approvers group (post_migrate): ~200 round trips,
+# 7-14 s a test on the test server. Those rows only change when a test changes
+# them, so they are kept while their counts match what the first full flush
+# made, and only the other collections are emptied.
+_KEPT_COLLECTIONS = (
+    "django_content_type",
+    "auth_permission",
+    "auth_group",
+    "auth_group_permissions",
+)
+
+
+def _kept_counts(connection):
+    return tuple(
+        connection.database[name].count_documents({}) for name in _KEPT_COLLECTIONS
+    )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _quick_flush_on_mongodb():
+    from django.db import connection, connections
+    from django.test import TransactionTestCase
+
+    if connection.vendor != "mongodb":
+        yield
+        return
+    full_teardown = TransactionTestCase._fixture_teardown
+    baseline = {}
+
+    def quick_teardown(self):
+        for alias in self._databases_names(include_mirrors=False):
+            db = connections[alias]
+            if alias in baseline and _kept_counts(db) == baseline[alias]:
+                tables = db.introspection.django_table_names(only_existing=True)
+                for table in set(tables) - set(_KEPT_COLLECTIONS):
+                    db.database[table].delete_many({})
+            else:
+                full_teardown(self)
+                baseline[alias] = _kept_counts(db)
+
+    TransactionTestCase._fixture_teardown = quick_teardown
+    yield
+    TransactionTestCase._fixture_teardown = full_teardown
+
+
+# A test that does not ask for transaction=True runs inside one MongoDB
+# transaction, rolled back after it, as Django's TestCase does on SQL: what the
+# test writes is undone without emptying collections, and on_commit callbacks
+# wait for a commit that never comes (django_capture_on_commit_callbacks
+# collects them), exactly as on SQL.
+@pytest.fixture(autouse=True, scope="session")
+def _test_in_a_transaction_on_mongodb():
+    from django.db import connection, connections
+    from django.test import TestCase
+    from django_mongodb_backend.transaction import atomic
+
+    if connection.vendor != "mongodb":
+        yield
+        return
+    setup = TestCase.__dict__["_fixture_setup"]  # a classmethod
+    teardown = TestCase.__dict__["_fixture_teardown"]
+
+    @classmethod
+    def setup_in_transaction(cls):
+        setup.__func__(cls)
+        for alias in cls._databases_names(include_mirrors=False):
+            atomic(alias).__enter__()
+
+    def roll_back(self):
+        for alias in self._databases_names(include_mirrors=False):
+            db = connections[alias]
+            db.in_atomic_block_mongo, db.nested_atomics = False, 0
+            db.rollback_mongo()
+
+    TestCase._fixture_setup = setup_in_transaction
+    TestCase._fixture_teardown = roll_back
+    yield
+    TestCase._fixture_setup, TestCase._fixture_teardown = setup, teardown

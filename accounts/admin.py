@@ -67,9 +67,9 @@ class SentEmailAdmin(ListedLookupsOnlyMixin, admin.ModelAdmin):
 
     @admin.action(description="Try the given-up emails again", permissions=["change"])
     def try_again(self, request, queryset):
-        from django.db import transaction
         from django.utils import timezone
 
+        from portal.db import on_commit
         from portal.emails import enqueue_delivery
 
         retried = 0
@@ -79,7 +79,7 @@ class SentEmailAdmin(ListedLookupsOnlyMixin, admin.ModelAdmin):
             if SentEmail.objects.filter(pk=pk, status=EmailStatus.FAILED).update(
                 status=EmailStatus.PENDING, attempts=0, next_attempt_at=timezone.now()
             ):
-                transaction.on_commit(lambda pk=pk: enqueue_delivery(pk))
+                on_commit(lambda pk=pk: enqueue_delivery(pk))
                 retried += 1
         self.message_user(request, f"{retried} email(s) queued to be sent again.")
 

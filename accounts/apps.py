@@ -3,7 +3,6 @@ from django.db.models.signals import post_delete, post_migrate, post_save
 
 
 class AccountsConfig(AppConfig):
-    default_auto_field = "django.db.models.BigAutoField"
     name = "accounts"
 
     def ready(self):

@@ -2,8 +2,10 @@ import hashlib
 import secrets
 
 from django.contrib.auth.models import AbstractUser
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone
+
+from portal.db import atomic
 
 
 class User(AbstractUser):
@@ -208,7 +210,7 @@ class PendingSignup(models.Model):
         expired meanwhile. Raises IntegrityError when the username was taken
         between the check and the insert (nothing is then marked used)."""
         now = timezone.now()
-        with transaction.atomic():
+        with atomic():
             # The used row keeps no password hash, phone or name: the account does.
             won = PendingSignup.objects.filter(
                 pk=self.pk, used_at__isnull=True, expires_at__gt=now

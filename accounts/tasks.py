@@ -9,12 +9,12 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.tokens import default_token_generator
-from django.db import transaction
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from portal.db import atomic
 from portal.emails import send_on_commit
 
 logger = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ def start_signup(fields, request_id):
     from accounts import notifications
     from accounts.models import PendingSignup, User
 
-    with transaction.atomic():
+    with atomic():
         owner = User.objects.filter(email__iexact=fields["email"]).first()
         if owner is not None:
             notifications.send_signup_attempt_warning(owner, key=f"signup:{request_id}")

@@ -17,7 +17,6 @@ from binascii import unhexlify
 
 import segno
 from django.conf import settings
-from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -29,6 +28,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
 from portal import ratelimit
+from portal.db import atomic
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +125,7 @@ def enrol(request, code):
     if step is None:
         return None
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
-    with transaction.atomic():
+    with atomic():
         # A second enrolment (another tab) replaces the first.
         TOTPDevice.objects.filter(user=user).delete()
         StaticDevice.objects.filter(user=user).delete()
@@ -205,7 +205,7 @@ def _match(user, code):
 
 def reset(user):
     """Remove every second factor of `user` (they enrol again at next login)."""
-    with transaction.atomic():
+    with atomic():
         totp = TOTPDevice.objects.filter(user=user).delete()[0]
         static = StaticDevice.objects.filter(user=user).delete()[0]
     return totp + static

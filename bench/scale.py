@@ -33,7 +33,6 @@ if __name__ == "__main__":  # a script: Django is set up before the models load
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
-from django.db import transaction
 from django.utils import timezone
 
 from interviews.demo import DEMO_APPROVER
@@ -46,6 +45,7 @@ from interviews.models import (
     ReviewResult,
 )
 from payments.models import Payment, PaymentEvent, PaymentStatus
+from portal.db import atomic
 from portal.storage import private_storage, unguessable_name
 
 # Every scale student shares this password (hashed once: hashing is the slow part).
@@ -152,7 +152,7 @@ class ScaleSeeder:
             stop = min(start + SCALE_BATCH_STUDENTS, first + count)
             self.written = []
             try:
-                with transaction.atomic():
+                with atomic():
                     made = self._seed_batch(range(start, stop))
             except BaseException:
                 for name in self.written:  # no orphan files for rows not saved
@@ -201,6 +201,8 @@ class ScaleSeeder:
                 )
         stamped = (Payment, InterviewRequest, Answer, PaymentEvent, RequestEvent)
         with _explicit_timestamps(*stamped):
+            for payment in payments:
+                payment.sync_is_live()  # bulk_create does not call save()
             Payment.objects.bulk_create(payments, batch_size=BULK_BATCH_SIZE)
             for request in requests:
                 request.payment_id = request.payment.pk

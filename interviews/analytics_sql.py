@@ -11,7 +11,7 @@ PostgreSQL and MySQL use their native SQL; a MongoDB backend needs an `as_mql`
 for `SecondsBetween` (its `$dateDiff`).
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import FloatField, Func, IntegerField
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
@@ -65,6 +65,14 @@ class SecondsBetween(Func):
             start, end, template="TIMESTAMPDIFF(MICROSECOND, %(expressions)s) / 1e6"
         ).as_sql(compiler, connection)
 
+    def as_mql_expr(self, compiler, connection):
+        # MongoDB (issue 18): date - date is milliseconds; null when either is.
+        end, start = (
+            expression.as_mql(compiler, connection, as_expr=True)
+            for expression in self.get_source_expressions()
+        )
+        return {"$divide": [{"$subtract": [end, start]}, 1000.0]}
+
 
 def _shift(minutes):
     return f"{minutes:+d} minutes"
@@ -82,6 +90,27 @@ class SiteDate(TruncDate):
             return super().as_sqlite(compiler, connection, **extra)
         sql, params = compiler.compile(self.lhs)
         return f"date({sql}, %s)", (*params, _shift(self.fixed_offset))
+
+    def as_mql_expr(self, compiler, connection):
+        # MongoDB (issue 18): the backend's TruncDate refuses a time zone. The
+        # local date as text, read back as that date at midnight (as DateFields
+        # are stored), and convert_value keeps the date as it is.
+        local_day = {
+            "$dateToString": {
+                "format": "%Y-%m-%d",
+                "date": self.lhs.as_mql(compiler, connection, as_expr=True),
+                "timezone": self.get_tzname(),
+            }
+        }
+        return {
+            "$dateFromString": {"dateString": {"$concat": [local_day, "T00:00:00"]}}
+        }
+
+    def convert_value(self, value, expression, connection):
+        if connection.vendor == "mongodb":
+            # Midnight UTC of the local date: that date, not shifted again.
+            return value.date() if isinstance(value, datetime) else value
+        return super().convert_value(value, expression, connection)
 
 
 class SiteHour(ExtractHour):

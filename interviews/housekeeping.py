@@ -11,13 +11,13 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from interviews import notifications
 from interviews.models import Answer, AnswerState, InterviewRequest, RequestStatus
 from interviews.uploads import finish_interview
+from portal.db import atomic
 from portal.storage import PARTS_PREFIX, is_object_storage, private_storage, walk
 
 REMINDER_WINDOW = timedelta(hours=24)
@@ -37,7 +37,7 @@ def send_due_reminders(now=None):
     for interview in due.order_by("scheduled_at"):
         # The claim and the email record commit together: a reminder claimed
         # is a reminder queued, and the queue delivers it once.
-        with transaction.atomic():
+        with atomic():
             claimed = InterviewRequest.objects.filter(
                 pk=interview.pk,
                 status=RequestStatus.SCHEDULED,
@@ -85,7 +85,7 @@ def purge_expired_recordings(days=None, batch_size=500):
         batch = list(expired.values_list("pk", "request_id")[:batch_size])
         if not batch:
             break
-        with transaction.atomic():
+        with atomic():
             # Row by row so post_delete removes each file after the commit.
             for answer in Answer.objects.filter(pk__in=[pk for pk, _ in batch]):
                 answer.delete()
@@ -164,7 +164,7 @@ def clean_abandoned_takes(hours=None, now=None):
     stale = Answer.objects.filter(state=AnswerState.RECORDING, updated_at__lt=cutoff)
     removed = 0
     for pk in stale.values_list("pk", flat=True).order_by("pk"):
-        with transaction.atomic():
+        with atomic():
             # Locked and judged again: a chunk may have arrived meanwhile.
             answer = stale.select_for_update().filter(pk=pk).order_by().first()
             if answer is not None:

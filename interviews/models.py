@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, models
 from django.db.models import Count, Q
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.roles import refuse_own_decision
 from portal.caching import CommittedCache
+from portal.db import atomic
 from portal.storage import delete_file_on_commit, private_storage
 
 # The active courses with their question counts, shown on every student page,
@@ -234,7 +235,7 @@ class InterviewRequest(models.Model):
         """
         previous = self.status if self.status in from_statuses else from_statuses[0]
         now = timezone.now()
-        with transaction.atomic():
+        with atomic():
             won = InterviewRequest.objects.filter(
                 pk=self.pk, status__in=from_statuses
             ).update(status=to_status, updated_at=now, **fields)
@@ -350,7 +351,7 @@ class InterviewRequest(models.Model):
         if not self.all_questions_answered():
             return False
         # One transaction: a completed interview always has a consumed payment.
-        with transaction.atomic():
+        with atomic():
             won = self._transition(
                 [RequestStatus.SCHEDULED, RequestStatus.MISSED],
                 RequestStatus.COMPLETED,
@@ -436,7 +437,7 @@ class InterviewRequest(models.Model):
         if not self.result or self.overall_rating is None:
             raise ValueError("Choose the result and the overall rating first.")
         now = timezone.now()
-        with transaction.atomic():
+        with atomic():
             won = (
                 InterviewRequest.objects.filter(
                     pk=self.pk, status=RequestStatus.COMPLETED, reviewed_at__isnull=True
@@ -746,7 +747,7 @@ class ReviewAssignment(models.Model):
 
         refuse_own_decision(reviewer, interview.student, "interview")
         try:
-            with transaction.atomic():
+            with atomic():
                 cls.objects.create(
                     interview=interview, reviewer=reviewer, assigned_by=reviewer
                 )
@@ -761,7 +762,7 @@ class ReviewAssignment(models.Model):
         from accounts.roles import refuse_own_decision
 
         refuse_own_decision(reviewer, interview.student, "interview")
-        with transaction.atomic():
+        with atomic():
             cls.objects.update_or_create(
                 interview=interview,
                 defaults={"reviewer": reviewer, "assigned_by": by},

@@ -25,7 +25,6 @@ from django.contrib.auth import SESSION_KEY, logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.sessions.models import Session
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -35,6 +34,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.forms import DeleteAccountForm
 from interviews.models import Answer, InterviewRequest
 from payments.models import Payment, PaymentEvent
+from portal.db import atomic, on_commit
 from portal.ratelimit import ratelimit
 from portal.storage import private_storage
 
@@ -222,7 +222,7 @@ def delete_account(user):
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     storage = private_storage()
-    with transaction.atomic():
+    with atomic():
         names = list(
             Answer.objects.filter(request__student=user)
             .exclude(file="")
@@ -237,7 +237,9 @@ def delete_account(user):
         )
         # In-progress requests go too: nobody is left to interview.
         InterviewRequest.objects.filter(student=user).delete()
-        PaymentEvent.objects.filter(payment__student=user).update(remarks="")
+        # By key, not through a join: MongoDB updates one collection at a time.
+        paid = list(payments.values_list("pk", flat=True))
+        PaymentEvent.objects.filter(payment__in=paid).update(remarks="")
         # The image's hash stays: it identifies no one, and still flags the
         # same screenshot if it is ever sent again.
         payments.update(
@@ -255,7 +257,7 @@ def delete_account(user):
                 except OSError:
                     logger.exception("account deletion: could not remove %s", name)
 
-        transaction.on_commit(remove_files)
+        on_commit(remove_files)
     logger.info(
         "account %s deleted: %d files, %d sessions", user.pk, len(names), sessions
     )

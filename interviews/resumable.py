@@ -19,7 +19,7 @@ server's. Retakes are counted here, so a reload cannot reset them.
 import hashlib
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import F
 from django.http import UnreadablePostError
 from django.utils import timezone
@@ -32,6 +32,7 @@ from interviews.uploads import (
     check_can_answer,
     sniff_video,
 )
+from portal.db import atomic, on_commit
 
 
 def takes_allowed():
@@ -101,7 +102,7 @@ def receive_chunk(interview, question, attempt, offset, checksum, data, now=None
             code="bad_checksum",
         )
     now = now or timezone.now()
-    with transaction.atomic():
+    with atomic():
         answer = (
             # No ordering: Meta.ordering would join (and lock) the question.
             Answer.objects.select_for_update()
@@ -123,9 +124,16 @@ def receive_chunk(interview, question, attempt, offset, checksum, data, now=None
         if answer.bytes_received + len(data) > settings.ANSWER_MAX_BYTES:
             raise _too_large_answer(answer)
         chunks.write(answer.file.name, offset, data)
-        Answer.objects.filter(pk=answer.pk).update(
-            bytes_received=F("bytes_received") + len(data), updated_at=now
-        )
+        # Conditional on the offset read above: the row lock is all that makes
+        # that read current on PostgreSQL, and MongoDB has none (issue 18).
+        if not Answer.objects.filter(
+            pk=answer.pk, bytes_received=answer.bytes_received
+        ).update(bytes_received=F("bytes_received") + len(data), updated_at=now):
+            raise UploadRefused(
+                "Another upload of this answer is under way; try again.",
+                status=409,
+                code="busy",
+            )
         answer.bytes_received += len(data)
         return answer, False
 
@@ -172,7 +180,7 @@ def _start_take(interview, question, answer, attempt, offset, data):
         "updated_at": timezone.now(),
     }
     try:
-        with transaction.atomic():
+        with atomic():
             if answer is None:
                 answer = Answer.objects.create(
                     request=interview, question=question, **fields
@@ -180,7 +188,7 @@ def _start_take(interview, question, answer, attempt, offset, data):
             else:
                 previous = answer.file.name
                 Answer.objects.filter(pk=answer.pk).update(**fields)
-                transaction.on_commit(lambda: chunks.delete(previous))
+                on_commit(lambda: chunks.delete(previous))
                 answer.refresh_from_db()
     except IntegrityError:
         chunks.delete(name)
@@ -258,7 +266,7 @@ def finish_take(interview, question, attempt, total, duration_seconds=None):
         check_can_answer(interview, question)  # the right refusal, e.g. completed
     if question.course_id != interview.course_id:
         raise UploadRefused("This question is not part of your interview.", 404)
-    with transaction.atomic():
+    with atomic():
         answer = (
             # No ordering: Meta.ordering would join (and lock) the question.
             Answer.objects.select_for_update()

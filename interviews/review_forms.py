@@ -3,7 +3,6 @@ answer (its rating, note and rubric scores), and a comment pinned to a moment.""
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.db.models import Q
 
 from accounts.roles import APPROVERS_GROUP
@@ -12,6 +11,7 @@ from interviews.models import (
     AnswerScore,
     InterviewRequest,
 )
+from portal.db import atomic
 
 REVIEW_FORM_ID = "review-form"
 RATING_CHOICES = [("", "Not rated")] + [(n, f"{n} / 5") for n in range(1, 6)]
@@ -107,7 +107,7 @@ class AnswerReviewForm(forms.Form):
         answer = self.answer
         answer.rating = self.cleaned_data["rating"]
         answer.comment = self.cleaned_data["comment"]
-        with transaction.atomic():
+        with atomic():
             answer.save(update_fields=["rating", "comment"])
             for criterion in self.criteria:
                 score = self.cleaned_data[self.score_name(criterion)]

@@ -3,7 +3,7 @@ request race-safely, and which interviews overlap a slot."""
 
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 
 from interviews.models import (
@@ -12,6 +12,7 @@ from interviews.models import (
     RequestStatus,
 )
 from payments.models import LIVE_PAYMENT, Payment, PaymentStatus
+from portal.db import atomic
 
 # The longest a course can last (InterviewCourse.duration_minutes validator).
 LONGEST_INTERVIEW = timedelta(minutes=240)
@@ -47,7 +48,7 @@ def create_request(student, course, preferred_at, notes=""):
             "interview."
         )
     try:
-        with transaction.atomic():
+        with atomic():
             interview = InterviewRequest.objects.create(
                 student=student,
                 course=course,

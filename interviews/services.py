@@ -4,13 +4,12 @@ Views, admin actions and commands call these, never the bare transition, so no
 path forgets an email and models never send one. The decision and its email
 record commit together (one transaction), so a decision never loses its email."""
 
-from django.db import transaction
-
 from interviews import notifications
+from portal.db import atomic
 
 
 def schedule_interview(interview, by, at, message=""):
-    with transaction.atomic():
+    with atomic():
         won = interview.schedule(by, at, message)
         if won:
             notifications.send_scheduled(interview)
@@ -18,7 +17,7 @@ def schedule_interview(interview, by, at, message=""):
 
 
 def reject_interview(interview, by, reason):
-    with transaction.atomic():
+    with atomic():
         won = interview.reject(by, reason)
         if won:
             notifications.send_rejected(interview)
@@ -26,7 +25,7 @@ def reject_interview(interview, by, reason):
 
 
 def cancel_interview(interview, by, now=None):
-    with transaction.atomic():
+    with atomic():
         won = interview.cancel(by, now=now)
         if won:
             notifications.send_cancelled(interview)
@@ -34,7 +33,7 @@ def cancel_interview(interview, by, now=None):
 
 
 def reopen_interview(interview, by, at, note=""):
-    with transaction.atomic():
+    with atomic():
         won = interview.reopen(by, at, note)
         if won:
             notifications.send_reopened(interview)

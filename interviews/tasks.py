@@ -7,12 +7,12 @@ import tempfile
 from pathlib import Path
 
 from django.core.files import File
-from django.db import transaction
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from interviews import chunks, housekeeping, media, transcripts
 from interviews.models import Answer, AnswerState
+from portal.db import atomic, on_commit
 from portal.storage import private_storage, unguessable_name
 
 logger = logging.getLogger(__name__)
@@ -124,15 +124,15 @@ def _replace(answer, new_name, poster_name, seconds):
     }
     if seconds:
         fields["duration_seconds"] = round(seconds, 1)
-    with transaction.atomic():
+    with atomic():
         won = Answer.objects.filter(
             pk=answer.pk, state=AnswerState.UPLOADED, file=old_name
         ).update(**fields)
         if won:
-            transaction.on_commit(lambda: storage.delete(old_name))
+            on_commit(lambda: storage.delete(old_name))
             if old_poster:
-                transaction.on_commit(lambda: storage.delete(old_poster))
-            transaction.on_commit(lambda: transcribe_answer(answer.pk))
+                on_commit(lambda: storage.delete(old_poster))
+            on_commit(lambda: transcribe_answer(answer.pk))
     return bool(won)
 
 

@@ -20,10 +20,10 @@ import wave
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
 
 from interviews import media
 from interviews.models import Answer, AnswerState, Transcript, TranscriptState
+from portal.db import atomic
 from portal.storage import private_storage
 
 logger = logging.getLogger(__name__)
@@ -175,7 +175,7 @@ def _store(answer, name, engine, language, text="", words=(), failed=""):
         "state": TranscriptState.FAILED if failed else TranscriptState.DONE,
         "error": failed[:300],
     }
-    with transaction.atomic():
+    with atomic():
         # Locked so that a retake cannot slip in between the check and the write.
         still_there = (
             Answer.objects.select_for_update()

@@ -1,10 +1,9 @@
 """The checks a recorded answer passes as it arrives through the room's
 resumable upload (interviews/resumable.py), and what follows its submission."""
 
-from django.db import transaction
-
 from interviews import notifications
 from interviews.models import RequestStatus
+from portal.db import atomic, on_commit
 
 # (content type, extension)
 WEBM = ("video/webm", "webm")
@@ -80,7 +79,7 @@ def parse_duration(value, question):
 def finish_interview(interview):
     """Complete the interview if every question is answered, and tell the
     approvers once (only the call that made the change sends the email)."""
-    with transaction.atomic():
+    with atomic():
         if not interview.finish():
             return False
         notifications.send_completed(interview)
@@ -91,4 +90,4 @@ def answer_submitted(answer):
     """Once the submitted answer is committed, remux it and read its duration."""
     from interviews.tasks import process_answer
 
-    transaction.on_commit(lambda: process_answer(answer.pk))
+    on_commit(lambda: process_answer(answer.pk))

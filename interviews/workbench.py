@@ -4,7 +4,6 @@ all; the rubric; comments pinned to moments; draft, publish, assign."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import redirect
@@ -20,6 +19,7 @@ from interviews.review_forms import (
     ReviewForm,
     TimedCommentForm,
 )
+from portal.db import atomic
 
 
 class ReviewWorkbenchMixin:
@@ -124,7 +124,7 @@ class ReviewWorkbenchMixin:
         if not all(form.is_valid() for form in [review_form, *answer_forms]):
             return False
         try:
-            with transaction.atomic():
+            with atomic():
                 if not review_form.save_draft(request.user):
                     self.message_user(
                         request,

@@ -37,7 +37,8 @@ def similar_earlier_payments(phash, exclude_pk=None):
     limit = settings.PROOF_PHASH_MAX_DISTANCE
     others = Payment.objects.exclude(proof_phash="").exclude(pk=exclude_pk)
     return [
-        pk
+        # Stored in a JSONField: an ObjectId (MongoDB, issue 18) as its string.
+        pk if isinstance(pk, int) else str(pk)
         for pk, other in others.values_list("pk", "proof_phash")
         if phash_distance(phash, other) <= limit
     ]

@@ -1,7 +1,7 @@
 import uuid
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Length, Replace
 from django.db.models.lookups import Exact
@@ -10,6 +10,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from accounts.roles import refuse_own_decision
+from portal.db import atomic
 from portal.storage import delete_file_on_commit, private_storage
 
 # What the status poll needs: every waiting page asks for it every few seconds.
@@ -77,11 +78,15 @@ _STUDENT_LABELS = {
 USED_LABEL, USED_BADGE = "Used", ""
 
 # A payment is *live* while it is pending verification, or completed and not yet
-# consumed by a finished interview. The one definition: the constraint, the
-# queryset filters and Payment.is_live all use it.
-LIVE_PAYMENT = Q(status=PaymentStatus.PENDING_VERIFICATION) | Q(
+# consumed by a finished interview. The one definition of that rule: LIVE_STATE.
+# It is stored as Payment.is_live (issue 18: MongoDB refuses `isnull` in a
+# partial index), kept in step by save() and the transitions, and on SQL by a
+# check constraint; the unique constraint and the queryset filters use
+# LIVE_PAYMENT, the stored flag.
+LIVE_STATE = Q(status=PaymentStatus.PENDING_VERIFICATION) | Q(
     status=PaymentStatus.COMPLETED, consumed_at__isnull=True
 )
+LIVE_PAYMENT = Q(is_live=True)
 
 
 def _matches(q, obj):
@@ -145,6 +150,8 @@ class Payment(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     # Set when the interview this payment paid for is completed.
     consumed_at = models.DateTimeField(null=True, blank=True)
+    # LIVE_STATE, stored (see LIVE_PAYMENT).
+    is_live = models.BooleanField(default=True, editable=False)
     # Reconciliation and fraud signals (issue 17): advisory, set by
     # payments/reconcile.py and payments/fraud.py, never a decision.
     match = models.CharField(
@@ -181,6 +188,11 @@ class Payment(models.Model):
                 ),
             ),
             models.CheckConstraint(
+                condition=(Q(is_live=True) & LIVE_STATE)
+                | (Q(is_live=False) & ~LIVE_STATE),
+                name="is_live_follows_status",
+            ),
+            models.CheckConstraint(
                 condition=UTR_IS_12_ASCII_DIGITS,
                 name="utr_is_12_ascii_digits",
                 violation_error_message="A UTR is exactly 12 digits 0-9.",
@@ -207,15 +219,22 @@ class Payment(models.Model):
     def __str__(self):
         return f"{self.reference} ({self.get_status_display()})"
 
+    def save(self, *args, **kwargs):
+        self.sync_is_live()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"status", "consumed_at"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "is_live"}
+        super().save(*args, **kwargs)
+
+    def sync_is_live(self):
+        """is_live from LIVE_STATE; save() calls it, bulk_create callers must."""
+        self.is_live = _matches(LIVE_STATE, self)
+
     @classmethod
     def status_snapshot(cls, public_id):
         """The STATUS_FIELDS of one payment as a dict (None if there is none):
         one indexed query (a cache entry saved no more: docs/benchmarks.md)."""
         return cls.objects.filter(public_id=public_id).values(*STATUS_FIELDS).first()
-
-    @property
-    def is_live(self):
-        return _matches(LIVE_PAYMENT, self)
 
     @property
     def badge(self):
@@ -244,11 +263,13 @@ class Payment(models.Model):
     def _decide(self, to_status, by, remarks):
         refuse_own_decision(by, self.student, "payment")
         now = timezone.now()
-        with transaction.atomic():
+        with atomic():
             won = Payment.objects.filter(
                 pk=self.pk, status=PaymentStatus.PENDING_VERIFICATION
             ).update(
                 status=to_status,
+                # Pending (live) to completed and unconsumed (live) or rejected.
+                is_live=to_status == PaymentStatus.COMPLETED,
                 remarks=remarks.strip(),
                 reviewed_by=by,
                 reviewed_at=now,
@@ -270,7 +291,7 @@ class Payment(models.Model):
         now = timezone.now()
         consumed = Payment.objects.filter(
             LIVE_PAYMENT, pk=self.pk, status=PaymentStatus.COMPLETED
-        ).update(consumed_at=now, updated_at=now)
+        ).update(consumed_at=now, is_live=False, updated_at=now)
         return bool(consumed)
 
 
@@ -355,7 +376,11 @@ class StatementLine(models.Model):
         ordering = ["credited_on", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["utr"], condition=~Q(utr=""), name="one_statement_line_per_utr"
+                # utr > "" rather than ~Q(utr=""): MongoDB refuses a negation
+                # in a partial index (issue 18). The same rows on SQL.
+                fields=["utr"],
+                condition=Q(utr__gt=""),
+                name="one_statement_line_per_utr",
             )
         ]
 

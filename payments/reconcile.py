@@ -7,7 +7,6 @@ an approver still clicks to approve (approve_matched_payment).
 import hashlib
 from dataclasses import dataclass
 
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -22,6 +21,7 @@ from payments.models import (
 )
 from payments.statements import StatementRefused, read_statement
 from portal.dates import site_date, site_time
+from portal.db import atomic
 
 
 @dataclass
@@ -48,7 +48,7 @@ def import_statement(by, name, content, mapping=None):
             f"This file was already imported on {site_time(earlier.created_at)}; "
             "nothing new was stored."
         )
-    with transaction.atomic():
+    with atomic():
         known_hashes = set(
             StatementLine.objects.filter(
                 line_hash__in=[c.line_hash for c in parsed.credits]

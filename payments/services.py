@@ -10,11 +10,12 @@ from urllib.parse import quote, urlencode
 import segno
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils.safestring import mark_safe
 
 from payments import fraud, notifications
 from payments.models import LIVE_PAYMENT, Payment
+from portal.db import atomic, on_commit
 from portal.storage import private_storage, unguessable_name
 
 
@@ -121,7 +122,7 @@ def submit_payment(student, course, utr, screenshot):
         files["proof_thumbnail"] = (thumbnail_name, screenshot.thumbnail)
     written = []
     try:
-        with transaction.atomic():
+        with atomic():
             payment.save()
             renamed = []
             for field, (wanted, content) in files.items():
@@ -152,7 +153,7 @@ def _after_submit(payment):
     from payments import reconcile, tasks
 
     reconcile.match_payment(payment)
-    transaction.on_commit(lambda: tasks.read_proof_text(payment.pk))
+    on_commit(lambda: tasks.read_proof_text(payment.pk))
 
 
 def _explain_integrity_error(student, course, utr):
@@ -185,7 +186,7 @@ def duplicate_proofs(payment):
 
 def approve_payment(payment, by, remarks=""):
     """Approve through the model's one transition; tell the student if it won."""
-    with transaction.atomic():  # the decision and its email record, together
+    with atomic():  # the decision and its email record, together
         won = payment.approve(by, remarks)
         if won:
             notifications.send_approved(payment)
@@ -194,7 +195,7 @@ def approve_payment(payment, by, remarks=""):
 
 def reject_payment(payment, by, remarks):
     """Reject through the model's one transition; tell the student if it won."""
-    with transaction.atomic():  # the decision and its email record, together
+    with atomic():  # the decision and its email record, together
         won = payment.reject(by, remarks)
         if won:
             notifications.send_rejected(payment)

@@ -17,7 +17,8 @@ import logging
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+
+from portal.db import on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ class CommittedCache:
             value = self.load(ident)
             _quietly(cache.set, key, GONE if value is None else value, self._timeout())
 
-        transaction.on_commit(store)
+        on_commit(store)
 
     def _timeout(self):
         return self.timeout() if callable(self.timeout) else self.timeout

@@ -22,11 +22,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import F
 from django.template import Context
 from django.template.loader import get_template, render_to_string
 from django.utils import timezone
+
+from portal.db import atomic, in_transaction, on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -69,8 +71,14 @@ def queue_message(message, name, key=None):
     from accounts.models import SentEmail
 
     key = key or f"{name}:{uuid.uuid4().hex}"
+    # Inside the caller's transaction a failed insert cannot be undone alone (no
+    # savepoints on MongoDB, portal/db.py): look first, and let a twin recorded
+    # at the very same moment fail (and roll back) that transaction whole.
+    if in_transaction() and (twin := SentEmail.objects.filter(key=key).first()):
+        logger.info("email %s is already recorded; not sent again", key)
+        return twin
     try:
-        with transaction.atomic():
+        with atomic():
             email = SentEmail.objects.create(
                 key=key,
                 template=name,
@@ -79,9 +87,11 @@ def queue_message(message, name, key=None):
                 next_attempt_at=timezone.now(),
             )
     except IntegrityError:
+        if in_transaction():
+            raise
         logger.info("email %s is already recorded; not sent again", key)
         return SentEmail.objects.filter(key=key).first()
-    transaction.on_commit(lambda: enqueue_delivery(email.pk))
+    on_commit(lambda: enqueue_delivery(email.pk))
     return email
 
 

@@ -98,9 +98,41 @@ TEMPLATES = [
 ]
 
 # Databases. SQLite (WAL) by default; any DATABASE_URL django-environ understands.
-DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
-}
+# ---- MongoDB (issue 18) ----
+# DATABASE_URL=mongodb://host:port/dbname?... (or mongodb+srv:// for Atlas)
+# selects django-mongodb-backend, which django-environ does not know. Its
+# parse_uri() turns the URL into the settings; the rest of the MongoDB setup
+# (ObjectId keys, migration tree, cache) is at the end of this file.
+IS_MONGODB = env.str("DATABASE_URL", default="").startswith(
+    ("mongodb://", "mongodb+srv://")
+)
+if IS_MONGODB:
+    import warnings
+
+    from django_mongodb_backend import parse_uri
+    from pymongo import uri_parser as pymongo_uri_parser
+
+    with warnings.catch_warnings():
+        # Deprecated for Django 6 (then the URL goes into HOST); 5.2 is our LTS.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        DATABASES = {
+            "default": parse_uri(
+                env.str("DATABASE_URL"),
+                # The URI's own database (its path), else "portal".
+                db_name=pymongo_uri_parser.parse_uri(env.str("DATABASE_URL"))[
+                    "database"
+                ]
+                or "portal",
+            )
+        }
+    # The backend, waiting on a write conflict as PostgreSQL waits on a lock.
+    DATABASES["default"]["ENGINE"] = "portal.mongodb"
+else:
+    DATABASES = {
+        "default": env.db(
+            "DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+        )
+    }
 _db = DATABASES["default"]
 _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 _db["CONN_HEALTH_CHECKS"] = True
@@ -569,3 +601,44 @@ WHISPER_DEVICE = env.str("WHISPER_DEVICE", default="cpu")
 WHISPER_COMPUTE_TYPE = env.str("WHISPER_COMPUTE_TYPE", default="int8")
 # The language spoken in answers (faster-whisper; pocketsphinx knows English only).
 TRANSCRIPT_LANGUAGE = env.str("TRANSCRIPT_LANGUAGE", default="en")
+
+# ---- MongoDB (issue 18), continued ----
+# ObjectId keys on MongoDB only: the SQL migrations keep BigAutoField. Our app
+# configs follow DEFAULT_AUTO_FIELD; the contrib and django-otp ones hard-code
+# AutoField, so on MongoDB they are swapped for portal/mongo_apps.py's. Every
+# app with models migrates from portal/mongo_migrations/<label>/ there, made by
+# makemigrations on MongoDB (`make mongo-migrations`).
+if IS_MONGODB:
+    DEFAULT_AUTO_FIELD = "django_mongodb_backend.fields.ObjectIdAutoField"
+    _mongo_app_configs = {
+        "django.contrib.admin": "portal.mongo_apps.MongoAdminConfig",
+        "django.contrib.auth": "portal.mongo_apps.MongoAuthConfig",
+        "django.contrib.contenttypes": "portal.mongo_apps.MongoContentTypesConfig",
+        "django_otp.plugins.otp_static": "portal.mongo_apps.MongoOTPStaticConfig",
+        "django_otp.plugins.otp_totp": "portal.mongo_apps.MongoOTPTOTPConfig",
+    }
+    INSTALLED_APPS = [_mongo_app_configs.get(app, app) for app in INSTALLED_APPS]
+    MIGRATION_MODULES = {
+        label: f"portal.mongo_migrations.{label}"
+        for label in [
+            "admin",
+            "auth",
+            "contenttypes",
+            "sessions",
+            "otp_static",
+            "otp_totp",
+            "accounts",
+            "payments",
+            "interviews",
+        ]
+    }
+    # Django's DatabaseCache is SQL only. Redis when REDIS_URL is set (above),
+    # else a collection in the same database (portal/mongo_cache.py), whose
+    # `add` is one atomic insert as the rate limits and login throttle need.
+    if not REDIS_URL:
+        CACHES = {
+            "default": {
+                "BACKEND": "portal.mongo_cache.MongoDBCache",
+                "LOCATION": "portal_cache",
+            }
+        }

@@ -8,10 +8,11 @@ from urllib.parse import urlsplit
 
 from django.core.files.storage import storages
 from django.core.signals import setting_changed
-from django.db import transaction
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.functional import LazyObject, empty
+
+from portal.db import on_commit
 
 # Where a file that arrives in parts (a recording on S3: interviews/chunks.py)
 # keeps them until it is put together: `parts/<its name>/<offset>`. One prefix,
@@ -79,7 +80,7 @@ def delete_file_on_commit(field_file):
     if not field_file or not field_file.name:
         return
     storage, name = field_file.storage, field_file.name
-    transaction.on_commit(lambda: storage.delete(name))
+    on_commit(lambda: storage.delete(name))
 
 
 def walk(prefix="", storage=None):

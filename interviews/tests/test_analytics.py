@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
 from django.utils import timezone
 
 from accounts.factories import UserFactory
@@ -483,8 +484,9 @@ def test_the_page_takes_the_same_queries_whatever_the_data(
 # Session and user (2), the permission check (2), the courses (1), the funnel
 # (3), revenue (2), courses (2), turnaround (3 + approvers' names), attendance
 # (2), the heat map (1), the staff's second-factor device (1) and one more
-# permission query (1).
-QUERIES = 21
+# permission query (1). On MongoDB (issue 18) the session and user come from the
+# cache collection, which the ORM's query log does not see: 19.
+QUERIES = 19 if connection.vendor == "mongodb" else 21
 
 
 # ---- the SQL helpers ----

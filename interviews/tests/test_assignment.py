@@ -25,6 +25,7 @@ def _assign_url(interview):
     return reverse("admin:interviews_interviewtoreview_assign", args=[interview.pk])
 
 
+@pytest.mark.undone_in_the_test_transaction
 def test_a_reviewer_claims_an_unassigned_interview_once(completed, approver):
     colleague = make_approver(UserFactory(username="ravi"))
 
@@ -54,6 +55,7 @@ def test_assign_to_me_from_the_workbench(approver_client, approver, completed):
     assert "Assign to me" not in body
 
 
+@pytest.mark.undone_in_the_test_transaction
 def test_an_approver_cannot_take_an_assigned_interview(
     approver_client, approver, completed
 ):

@@ -74,7 +74,7 @@ def test_a_cropped_copy_of_an_earlier_proof_is_flagged_on_both_pages(
     second = Payment.objects.get(utr="412345678902")
 
     assert first.proof_sha256 != second.proof_sha256  # the exact hash misses it
-    assert second.similar_proofs == [first.pk]
+    assert [str(pk) for pk in second.similar_proofs] == [str(first.pk)]
     assert first.similar_proofs == []
     log_in_verified(client, approver)
     queue = client.get(reverse("admin:payments_payment_changelist"))

@@ -66,3 +66,13 @@ def test_my_interviews_page_uses_the_badge(student_client, student):
     response = student_client.get(reverse("interviews:my_interviews"))
 
     assert b'class="badge bad"' in response.content
+
+
+def test_the_stored_flag_follows_every_status_change():
+    payment = PaymentFactory()
+    assert Payment.objects.get(pk=payment.pk).is_live is True
+
+    payment.status = PaymentStatus.REJECTED
+    payment.save(update_fields=["status"])
+
+    assert Payment.objects.get(pk=payment.pk).is_live is False

@@ -14,6 +14,7 @@ def clean_proof():
     return clean_payment_screenshot(upload(png_bytes()))
 
 
+@pytest.mark.undone_in_the_test_transaction
 def test_a_utr_taken_after_the_form_checked_it_leaves_no_row_and_no_file(student):
     # The form's own check passed, then another request used the UTR first.
     PaymentFactory(utr="777777777777")

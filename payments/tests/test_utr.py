@@ -146,6 +146,7 @@ def test_ordinary_utrs_are_not_placeholders(utr):
         pytest.param("4123 4567 89", id="space"),
     ],
 )
+@pytest.mark.sql_only("a CHECK constraint: MongoDB has none (the form refuses it)")
 def test_the_database_refuses_a_utr_that_is_not_12_ascii_digits(stored):
     payment = PaymentFactory.build(utr=stored)
     payment.student.save()
@@ -168,6 +169,7 @@ REPORT = "payments.migrations.0002_report_utrs_not_12_ascii_digits"
 BEFORE_CONSTRAINT = [("payments", "0002_report_utrs_not_12_ascii_digits")]
 
 
+@pytest.mark.sql_only("replays the SQL migration chain (MongoDB has its own tree)")
 @pytest.mark.django_db(transaction=True)
 def test_the_migrations_report_bad_utrs_and_stop_clearly_before_the_constraint(
     capsys,

@@ -71,6 +71,12 @@ def database_url():
     if db["ENGINE"].endswith("sqlite3"):
         assert not connection.is_in_memory_db(), "worker tests need a file database"
         return f"sqlite:///{db['NAME']}"
+    if connection.vendor == "mongodb":  # issue 18
+        options = "&".join(
+            f"{key}={str(value).lower() if isinstance(value, bool) else value}"
+            for key, value in db["OPTIONS"].items()
+        )
+        return f"mongodb://{db['HOST']}:{db['PORT']}/{db['NAME']}?{options}"
     return (
         f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}"
         f":{db['PORT'] or 5432}/{db['NAME']}"

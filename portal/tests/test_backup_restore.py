@@ -124,6 +124,7 @@ def test_a_sqlite_backup_restores_into_an_empty_folder(tmp_path):
     _check_restored(env, users, expected)
 
 
+@pytest.mark.sql_only("loads into SQLite; dumps do not cross MongoDB and SQL")
 def test_dumpdata_loads_into_an_empty_database(tmp_path):
     users, expected = _make_data()
     dump = tmp_path / "data.json"

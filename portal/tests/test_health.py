@@ -27,8 +27,12 @@ def test_it_reports_503_when_the_database_is_unreachable(client, monkeypatch):
 
         raise OperationalError("connection refused: password=hunter2")
 
-    # The real cursor path, with the driver refusing to connect.
-    monkeypatch.setattr(connection, "cursor", refuse)
+    # The real cursor path (the ping command on MongoDB), with the driver
+    # refusing to connect.
+    if connection.vendor == "mongodb":
+        monkeypatch.setattr(connection.database, "command", refuse)
+    else:
+        monkeypatch.setattr(connection, "cursor", refuse)
     response = client.get("/health")
     assert response.status_code == 503
     body = response.json()

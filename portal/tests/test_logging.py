@@ -50,7 +50,7 @@ def test_the_log_line_carries_the_user_id_not_the_query_string(student):
         client.get("/boom/?token=secret-token")
     assert "secret-token" not in stream.getvalue()
     record = json.loads(stream.getvalue().splitlines()[-1])
-    assert record["user_id"] == student.pk
+    assert str(record["user_id"]) == str(student.pk)  # an ObjectId on MongoDB
 
 
 def test_the_plain_format_puts_the_request_after_the_message():

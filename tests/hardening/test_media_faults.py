@@ -66,6 +66,7 @@ def _pay(client, course, proof):
     )
 
 
+@pytest.mark.undone_in_the_test_transaction
 def test_a_full_disk_refuses_a_payment_cleanly(student_client, tiny_disk):
     course = InterviewCourseFactory()
     proof = _noisy_png()
@@ -84,6 +85,7 @@ def test_a_full_disk_refuses_a_payment_cleanly(student_client, tiny_disk):
     assert Payment.objects.count() == 1
 
 
+@pytest.mark.undone_in_the_test_transaction
 def test_a_read_only_disk_refuses_a_payment_cleanly(student_client, tiny_disk):
     course = InterviewCourseFactory()
     subprocess.run(["mount", "-o", "remount,ro", str(tiny_disk)], check=True)

@@ -1,11 +1,11 @@
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from interviews.demo import DEMO_APPROVER, DEMO_STUDENT
 from interviews.models import Answer, InterviewRequest
 from payments.models import Payment
+from portal.db import atomic
 
 
 class Command(BaseCommand):
@@ -29,7 +29,7 @@ class Command(BaseCommand):
             DEMO_STUDENT[0]: DEMO_STUDENT[1],
         }
         users = list(User.objects.filter(username__in=passwords))
-        with transaction.atomic():
+        with atomic():
             # Files are removed by post_delete handlers once this commits.
             answers, _ = Answer.objects.filter(request__student__in=users).delete()
             requests, _ = InterviewRequest.objects.filter(student__in=users).delete()

@@ -7,12 +7,12 @@ bench/scale.py.
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 from django.utils import timezone
 
 from accounts.roles import make_approver
 from interviews.demo import DEMO_APPROVER, DEMO_COURSES, DEMO_STUDENT
 from interviews.models import InterviewCourse, InterviewQuestion
+from portal.db import atomic
 
 
 class Command(BaseCommand):
@@ -34,7 +34,7 @@ class Command(BaseCommand):
                 "DEBUG is off: refusing to create accounts with well-known "
                 "passwords. Pass --allow-demo-passwords if this is really a demo."
             )
-        with transaction.atomic():
+        with atomic():
             self._seed_courses()
             self._seed_user(*DEMO_APPROVER, approver=True)
             self._seed_user(*DEMO_STUDENT, approver=False)

@@ -10,10 +10,10 @@ S3, and a migration should not wait on that or fail a deploy over one bad file.
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
-from django.db import transaction
 
 from payments.images import thumbnail_of_stored_proof
 from payments.models import Payment
+from portal.db import atomic
 from portal.storage import private_storage, unguessable_name
 
 
@@ -35,7 +35,7 @@ class Command(BaseCommand):
             name = storage.save(
                 unguessable_name("proofs", "thumb.webp"), ContentFile(thumbnail)
             )
-            with transaction.atomic():
+            with atomic():
                 # Another run (or an account deletion) may have got there first.
                 won = Payment.objects.filter(
                     pk=payment.pk, proof_thumbnail="", proof=payment.proof.name
