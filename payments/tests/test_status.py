@@ -60,7 +60,10 @@ def test_a_decision_reaches_the_next_poll(student_client, student, approver):
 def test_a_bare_queryset_update_reaches_the_next_poll(student_client, student):
     payment = PaymentFactory(student=student)
     student_client.get(status_url(payment))
-    Payment.objects.filter(pk=payment.pk).update(status="rejected", remarks="Late")
+    # A bare update keeps is_live in step itself (the is_live_follows_status check).
+    Payment.objects.filter(pk=payment.pk).update(
+        status="rejected", is_live=False, remarks="Late"
+    )
 
     assert student_client.get(status_url(payment)).json()["status"] == "rejected"
 

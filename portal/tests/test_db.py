@@ -16,8 +16,8 @@ def _app_modules():
     base = Path(settings.BASE_DIR).resolve()
     for config in apps.get_app_configs():
         root = Path(config.path).resolve()
-        if base not in root.parents:
-            continue  # Django's and third-party apps
+        if base not in root.parents or "site-packages" in root.parts:
+            continue  # Django's and third-party apps (also a .venv in the checkout)
         for path in root.rglob("*.py"):
             parts = path.relative_to(root).parts
             if {"tests", "migrations", "mongo_migrations"} & set(parts[:-1]):
