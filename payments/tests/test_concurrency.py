@@ -97,4 +97,7 @@ def test_two_tabs_submitting_at_once_save_one_payment_and_one_file(student):
     assert len(saved) == 1 and len(refused) == 1
     assert refused[0].code == "already_paid"
     assert Payment.objects.filter(student=student, course=course).count() == 1
-    assert len(set(private_proof_files()) - before) == 1
+    # The winner's proof and its thumbnail; nothing of the loser's.
+    new = [str(name) for name in set(private_proof_files()) - before]
+    assert len([name for name in new if not name.endswith(".thumb.webp")]) == 1
+    assert len([name for name in new if name.endswith(".thumb.webp")]) == 1

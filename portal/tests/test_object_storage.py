@@ -223,6 +223,7 @@ def test_the_hourly_task_removes_parts_no_answer_waits_for(
     assert chunks.has_parts(Answer.objects.get().file.name)  # still recording
 
 
+@pytest.mark.undone_in_the_test_transaction
 def test_an_unreachable_bucket_refuses_a_payment_cleanly(
     endpoint, settings, student_client
 ):
