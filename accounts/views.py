@@ -96,17 +96,21 @@ def signup_confirm(request, token):
     if pending.is_expired:
         return _signup_link_refused(request, "expired")
     if pending.email_taken():  # another link for this address was followed
-        return _signup_link_refused(request, "registered")
+        return _signup_link_refused(request, _taken_why(pending))
 
     if request.method == "GET":
         form = ChooseUsernameForm() if pending.username_taken() else None
         return _signup_confirm_page(request, pending, form)
     username, form = _username_to_use(request, pending)
     if username is None:
+        if _used_meanwhile(pending):  # this very link made the account
+            return _signup_link_refused(request, "used")
         return _signup_confirm_page(request, pending, form)
     try:
         user = pending.create_account(username)
     except IntegrityError:  # taken between the check and the insert
+        if _used_meanwhile(pending):
+            return _signup_link_refused(request, "used")
         return _signup_confirm_page(request, pending, ChooseUsernameForm())
     if user is None:  # another click won
         return _signup_link_refused(request, "used")
@@ -117,6 +121,18 @@ def signup_confirm(request, token):
         "verified.",
     )
     return redirect(_safe_next(request, pending.next_url) or "interviews:course_list")
+
+
+def _used_meanwhile(pending):
+    """Whether another click on this link won while this one was checking: the
+    winner marks the link used in the transaction that creates the account, so
+    a username or email seen taken may be this link's own doing."""
+    pending.refresh_from_db(fields=["used_at"])
+    return pending.used_at is not None
+
+
+def _taken_why(pending):
+    return "used" if _used_meanwhile(pending) else "registered"
 
 
 def _username_to_use(request, pending):
