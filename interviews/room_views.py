@@ -9,7 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import is_approver
-from interviews import resumable
+from interviews import chunks, resumable
 from interviews.cards import interview_words
 from interviews.models import (
     Answer,
@@ -196,6 +196,10 @@ def finish_answer(request, public_id, question_id):
 @require_GET
 def answer_video(request, public_id):
     answer = _get_answer_for_user(request, public_id)
+    if chunks.has_parts(answer.file.name):
+        # On S3 a take is its parts until the worker puts them together: there
+        # is no object to sign a URL for yet (the workbench says "processing").
+        raise Http404("This recording is still being processed.")
     return private_file_response(
         request, answer.file.storage, answer.file.name, answer.content_type
     )

@@ -154,6 +154,9 @@ def test_chunks_are_objects_until_the_remux_puts_them_together(
     answer = Answer.objects.get()
     assert len(_parts()) == 3
     assert not bucket.exists(answer.file.name)  # not a file until the remux
+    # Nothing to sign a URL for yet: not a redirect to a missing object.
+    video = reverse("interviews:answer_video", args=[answer.public_id])
+    assert student_client.get(video).status_code == 404
 
     with django_capture_on_commit_callbacks(execute=True):
         response = post_finish(student_client, interview, question, len(recording))
@@ -161,6 +164,7 @@ def test_chunks_are_objects_until_the_remux_puts_them_together(
     assert response.status_code == 200
     answer.refresh_from_db()
     assert answer.state == AnswerState.PROCESSED, answer.processing_error
+    assert student_client.get(video).status_code == 302
     with answer.file.open("rb") as fixed:
         assert CUES_ID in fixed.read()
     assert answer.size == bucket.size(answer.file.name)
