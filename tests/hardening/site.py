@@ -402,3 +402,49 @@ class TcpProxy:
 
     def restore(self):
         return self.start()
+
+
+def start_nginx(env, port, upstreams, run_dir, *options, edit=None):
+    """nginx on 127.0.0.1:`port` in front of `upstreams`, from the repository's
+    config (deploy/render_nginx.py with `options`); `edit` may change the
+    rendered text first. Returns the process once it answers /ping."""
+    subprocess.run(
+        [
+            sys.executable,
+            "deploy/render_nginx.py",
+            f"--listen=127.0.0.1:{port}",
+            *[f"--upstream={upstream}" for upstream in upstreams],
+            f"--run-dir={run_dir}",
+            f"--static-root={ROOT / 'static'}",
+            "--worker-processes=1",
+            *options,
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    conf = run_dir / "nginx.conf"
+    if edit is not None:
+        conf.write_text(edit(conf.read_text()))
+    nginx = subprocess.Popen(
+        ["nginx", "-c", str(conf)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            if request(port, "GET", "/ping", timeout=2)[0] == 200:
+                return nginx
+        except OSError:
+            pass
+        if time.monotonic() > deadline or nginx.poll() is not None:
+            nginx.terminate()
+            error_log = run_dir / "nginx-error.log"
+            raise RuntimeError(
+                "nginx did not start: "
+                + (error_log.read_text() if error_log.exists() else "")
+            )
+        time.sleep(0.2)

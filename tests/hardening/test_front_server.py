@@ -5,8 +5,6 @@ two threads) so that a handful of slow clients would starve it on its own."""
 
 import shutil
 import socket
-import subprocess
-import sys
 import threading
 import time
 
@@ -38,54 +36,20 @@ def front(site_env):
 
 
 def _with_nginx(site_env, env, gunicorn, log):
-    run_dir = site_env.workdir / "nginx"
-    subprocess.run(
-        [
-            sys.executable,
-            "deploy/render_nginx.py",
-            f"--listen=127.0.0.1:{NGINX_PORT}",
-            f"--upstream=127.0.0.1:{APP_PORT}",
-            f"--run-dir={run_dir}",
-            f"--static-root={site.ROOT / 'static'}",
-            f"--header-timeout={HEADER_TIMEOUT}",
-            f"--body-timeout={HEADER_TIMEOUT}",
-            "--worker-processes=1",
-            "--connections-per-address=2000",
-        ],
-        cwd=site.ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    nginx = subprocess.Popen(
-        ["nginx", "-c", str(run_dir / "nginx.conf")],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+    nginx = site.start_nginx(
+        env,
+        NGINX_PORT,
+        [f"127.0.0.1:{APP_PORT}"],
+        site_env.workdir / "nginx",
+        f"--header-timeout={HEADER_TIMEOUT}",
+        f"--body-timeout={HEADER_TIMEOUT}",
+        "--connections-per-address=2000",
     )
     try:
-        _wait_for(nginx, run_dir)
         yield gunicorn, log
     finally:
         nginx.terminate()
         nginx.wait(timeout=10)
-
-
-def _wait_for(nginx, run_dir):
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            if site.request(NGINX_PORT, "GET", "/ping", timeout=2)[0] == 200:
-                break
-        except OSError:
-            pass
-        if time.monotonic() > deadline or nginx.poll() is not None:
-            error_log = run_dir / "nginx-error.log"
-            raise RuntimeError(
-                "nginx did not start: "
-                + (error_log.read_text() if error_log.exists() else "")
-            )
-        time.sleep(0.2)
 
 
 def test_it_serves_the_site_and_static_files_from_disk(front):

@@ -5,8 +5,6 @@ be asked for from outside."""
 
 import json
 import shutil
-import subprocess
-import sys
 import time
 
 import pytest
@@ -61,52 +59,15 @@ def front(site_env):
     )
     log = site_env.workdir / "files-gunicorn.log"
     gunicorn = site.Gunicorn(env, APP_PORT, log).start()
-    run_dir = site_env.workdir / "files-nginx"
-    subprocess.run(
-        [
-            sys.executable,
-            "deploy/render_nginx.py",
-            f"--listen=127.0.0.1:{NGINX_PORT}",
-            f"--upstream=127.0.0.1:{APP_PORT}",
-            f"--run-dir={run_dir}",
-            f"--static-root={site.ROOT / 'static'}",
-            "--worker-processes=1",
-        ],
-        cwd=site.ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    nginx = subprocess.Popen(
-        ["nginx", "-c", str(run_dir / "nginx.conf")],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+    nginx = site.start_nginx(
+        env, NGINX_PORT, [f"127.0.0.1:{APP_PORT}"], site_env.workdir / "files-nginx"
     )
     try:
-        _wait_for(nginx, run_dir)
         yield scene, log
     finally:
         nginx.terminate()
         nginx.wait(timeout=10)
         gunicorn.terminate()
-
-
-def _wait_for(nginx, run_dir):
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            if site.request(NGINX_PORT, "GET", "/ping", timeout=2)[0] == 200:
-                return
-        except OSError:
-            pass
-        if time.monotonic() > deadline or nginx.poll() is not None:
-            error_log = run_dir / "nginx-error.log"
-            raise RuntimeError(
-                "nginx did not start: "
-                + (error_log.read_text() if error_log.exists() else "")
-            )
-        time.sleep(0.2)
 
 
 def _video(scene, who, headers=None):

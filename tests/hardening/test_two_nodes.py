@@ -312,39 +312,22 @@ def _create_bucket(env):
 
 
 def _start_nginx(env, nodes, run_dir):
-    subprocess.run(
-        [
-            sys.executable,
-            "deploy/render_nginx.py",
-            f"--listen=127.0.0.1:{BALANCER_PORT}",
-            *[f"--upstream={node.upstream}" for node in nodes],
-            f"--run-dir={run_dir}",
-            f"--static-root={site.ROOT / 'static'}",
-            "--worker-processes=1",
-            "--connections-per-address=2000",
-        ],
-        cwd=site.ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    conf = run_dir / "nginx.conf"
-    # For the test only: which node answered (the address nginx proxied to).
-    conf.write_text(
-        conf.read_text().replace(
+    def served_by(conf):
+        # For the test only: which node answered (the address nginx proxied to).
+        return conf.replace(
             "server_name _;",
             "server_name _;\n        add_header X-Served-By $upstream_addr always;",
             1,
         )
+
+    return site.start_nginx(
+        env,
+        BALANCER_PORT,
+        [node.upstream for node in nodes],
+        run_dir,
+        "--connections-per-address=2000",
+        edit=served_by,
     )
-    nginx = subprocess.Popen(
-        ["nginx", "-c", str(conf)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    netns.wait_for_http("127.0.0.1", BALANCER_PORT, nginx, run_dir / "nginx-error.log")
-    return nginx
 
 
 @pytest.fixture(scope="module")
