@@ -7,7 +7,7 @@ The layout (all in 10.77.0.0/16):
   here has no dummy interfaces): the "services host" where the app servers
   reach PostgreSQL, Redis and the S3 endpoint. PostgreSQL and Redis listen on
   127.0.0.1 only, which another namespace cannot reach, so small TCP
-  forwarders on 10.77.0.1 pass their traffic on (`Forwarder`); the S3 endpoint
+  forwarders on 10.77.0.1 pass their traffic on (`site.TcpProxy`); the S3 endpoint
   (moto) listens on 10.77.0.1 itself. Over TCP rather than PostgreSQL's unix
   socket, so that the test also runs where the database is another machine
   (PGHOST, REDIS_HOST in CI).
@@ -18,11 +18,8 @@ The layout (all in 10.77.0.0/16):
 import contextlib
 import http.client
 import os
-import selectors
 import signal
-import socket
 import subprocess
-import threading
 import time
 
 SERVICES_ADDRESS = "10.77.0.1"
@@ -129,74 +126,3 @@ def kill(process):
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
     process.wait(timeout=10)
-
-
-class Forwarder:
-    """Listen on `listen` (address, port) and pass each connection on to
-    `target`: the services on loopback, offered to the namespaces."""
-
-    def __init__(self, listen, target):
-        self.listen = listen
-        self.target = target
-        self.listener = None
-        self.sockets = set()
-        self.lock = threading.Lock()
-
-    def start(self):
-        self.listener = socket.socket()
-        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.listener.bind(self.listen)
-        self.listener.listen(128)
-        threading.Thread(target=self._accept, daemon=True).start()
-        return self
-
-    def _accept(self):
-        while True:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            try:
-                upstream = socket.create_connection(self.target, timeout=5)
-            except OSError:
-                client.close()
-                continue
-            upstream.settimeout(None)
-            with self.lock:
-                self.sockets.update((client, upstream))
-            threading.Thread(
-                target=self._pump, args=(client, upstream), daemon=True
-            ).start()
-
-    def _pump(self, a, b):
-        selector = selectors.DefaultSelector()
-        selector.register(a, selectors.EVENT_READ, b)
-        selector.register(b, selectors.EVENT_READ, a)
-        try:
-            while True:
-                for key, _ in selector.select():
-                    data = key.fileobj.recv(65536)
-                    if not data:
-                        return
-                    key.data.sendall(data)
-        except OSError:
-            return
-        finally:
-            selector.close()
-            with self.lock:
-                self.sockets.difference_update((a, b))
-            for sock in (a, b):
-                with contextlib.suppress(OSError):
-                    sock.close()
-
-    def close(self):
-        with contextlib.suppress(OSError):
-            self.listener.shutdown(socket.SHUT_RDWR)
-        with contextlib.suppress(OSError):
-            self.listener.close()
-        with self.lock:
-            sockets, self.sockets = set(self.sockets), set()
-        for sock in sockets:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-                sock.close()

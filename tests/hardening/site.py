@@ -323,25 +323,30 @@ def emails(workdir, subject_contains=""):
 
 
 class TcpProxy:
-    """A TCP forwarder to PostgreSQL that can be cut (every connection dropped and
-    new ones refused) and restored, to play the database going away."""
+    """A TCP forwarder from `listen` (default: a free loopback port) to `target`
+    (default: PostgreSQL). It can be cut (every connection dropped and new ones
+    refused) and restored, to play the database going away; the two-node test
+    offers the loopback services to its namespaces through it."""
 
-    def __init__(self, target_port=PG_PORT):
-        self.target = (PG_HOST, target_port)
-        probe = socket.socket()
-        probe.bind(("127.0.0.1", 0))
-        self.port = probe.getsockname()[1]
-        probe.close()
+    def __init__(self, target_port=PG_PORT, *, target=None, listen=None):
+        self.target = target or (PG_HOST, target_port)
+        if listen is None:
+            probe = socket.socket()
+            probe.bind(("127.0.0.1", 0))
+            listen = probe.getsockname()
+            probe.close()
+        self.listen = listen
+        self.port = listen[1]
         self.listener = None
-        self.pairs = []
+        self.sockets = set()
         self.lock = threading.Lock()
         self.running = False
 
     def start(self):
         self.listener = socket.socket()
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.listener.bind(("127.0.0.1", self.port))
-        self.listener.listen(64)
+        self.listener.bind(self.listen)
+        self.listener.listen(128)
         self.running = True
         threading.Thread(target=self._accept, daemon=True).start()
         return self
@@ -358,8 +363,9 @@ class TcpProxy:
             except OSError:
                 client.close()
                 continue
+            upstream.settimeout(None)
             with self.lock:
-                self.pairs.append((client, upstream))
+                self.sockets.update((client, upstream))
             threading.Thread(
                 target=self._pump, args=(client, upstream), daemon=True
             ).start()
@@ -379,6 +385,8 @@ class TcpProxy:
             return
         finally:
             selector.close()
+            with self.lock:
+                self.sockets.difference_update((a, b))
             for sock in (a, b):
                 with contextlib.suppress(OSError):
                     sock.close()
@@ -391,17 +399,16 @@ class TcpProxy:
         with contextlib.suppress(OSError):
             self.listener.close()
         with self.lock:
-            pairs, self.pairs = self.pairs, []
-        for pair in pairs:
-            for sock in pair:
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                    sock.close()
-                except OSError:
-                    pass
+            sockets, self.sockets = set(self.sockets), set()
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+                sock.close()
 
     def restore(self):
         return self.start()
+
+    close = cut
 
 
 def start_nginx(env, port, upstreams, run_dir, *options, edit=None):

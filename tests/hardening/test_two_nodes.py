@@ -352,10 +352,10 @@ def cluster(tmp_path_factory):
             host.create()
         services = netns.SERVICES_ADDRESS
         forwarders = [
-            netns.Forwarder(
-                (services, PG_FORWARD_PORT), (site.PG_HOST, site.PG_PORT)
+            site.TcpProxy(listen=(services, PG_FORWARD_PORT)).start(),
+            site.TcpProxy(
+                target=(REDIS_HOST, 6379), listen=(services, REDIS_FORWARD_PORT)
             ).start(),
-            netns.Forwarder((services, REDIS_FORWARD_PORT), (REDIS_HOST, 6379)).start(),
         ]
         moto = ThreadedMotoServer(ip_address=services, port=S3_PORT, verbose=False)
         moto.start()
