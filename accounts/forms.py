@@ -17,16 +17,23 @@ logger = logging.getLogger(__name__)
 PHONE_RE = re.compile(r"^\+?[0-9]{10,15}$")
 
 
+def _username_field(label="Username"):
+    """The username as User's own field checks it, for forms that are not
+    ModelForms (the sign-up and the username asked for again)."""
+    return auth_forms.UsernameField(
+        max_length=150,
+        validators=[UnicodeUsernameValidator()],
+        label=label,
+        help_text=User._meta.get_field("username").help_text,
+    )
+
+
 class SignupForm(auth_forms.SetPasswordMixin, forms.Form):
     """What a sign-up asks. Not a ModelForm: it must not tell whether the
     username or the email is taken (issue 12, finding 11); both are checked
     when the emailed link is followed (accounts/views.py, signup_confirm)."""
 
-    username = auth_forms.UsernameField(
-        max_length=150,
-        validators=[UnicodeUsernameValidator()],
-        help_text=User._meta.get_field("username").help_text,
-    )
+    username = _username_field()
     full_name = forms.CharField(max_length=150, label="Full name")
     email = forms.EmailField(max_length=254, label="Email")
     phone = forms.CharField(
@@ -210,12 +217,7 @@ class QueuedPasswordResetForm(auth_forms.PasswordResetForm):
 class ChooseUsernameForm(forms.Form):
     """Asked when the link is followed and the chosen username has been taken."""
 
-    username = auth_forms.UsernameField(
-        max_length=150,
-        validators=[UnicodeUsernameValidator()],
-        label="Another username",
-        help_text=User._meta.get_field("username").help_text,
-    )
+    username = _username_field(label="Another username")
 
     def clean_username(self):
         username = self.cleaned_data["username"]
