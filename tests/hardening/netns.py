@@ -126,3 +126,13 @@ def kill(process):
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
     process.wait(timeout=10)
+    # The leader is reaped first; its workers exit (and their sockets close)
+    # a moment later. Return only when the whole group is gone.
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.01)
+    raise RuntimeError(f"process group {process.pid} outlived SIGKILL")

@@ -57,6 +57,9 @@ REDIS_DB = int(os.environ.get("TWO_NODES_REDIS_DB", "14"))
 BUCKET = "two-nodes"
 TIME_ZONE = "Asia/Kolkata"
 LOAD_THREADS = 4
+# How long after the kill the balancer may still send a request to the dead
+# node: one turn of its event loop, with room for a busy machine.
+NOTICED = 0.5
 
 
 class Node:
@@ -741,8 +744,13 @@ def test_losing_a_node_mid_load_loses_nothing_acknowledged(both_up, capsys):
     assert set(_served_by(student, approver)) == {"tn-b"}
 
     records = load.records
+    # The balancer learns of the death from its first failed attempt. A request
+    # it sent in that instant on a kept-alive connection to the dead node (the
+    # connection's close not yet read) fails like one in flight; anything sent
+    # later than NOTICED after the kill goes to the live node.
+    noticed = killed_by + NOTICED
     before = [r for r in records if r[5] < killed_at]
-    after = [r for r in records if r[4] > killed_by]
+    after = [r for r in records if r[4] > noticed]
     failed = [r for r in records if not isinstance(r[2], int) or r[2] >= 500]
     # A sign-up is acknowledged once its task is queued; the worker then stores
     # the pending sign-up and mails its link (the account is made at the link).
@@ -771,7 +779,7 @@ def test_losing_a_node_mid_load_loses_nothing_acknowledged(both_up, capsys):
     # Errors only for requests in flight on the dead node when it died, and
     # only POSTs: a GET the dead node dropped is passed to the other one.
     for kind, key, outcome, node, started, ended in failed:
-        assert started <= killed_by and ended >= killed_at, (kind, key, outcome)
+        assert started <= noticed and ended >= killed_at, (kind, key, outcome)
         assert kind in ("signup", "payment"), (kind, key, outcome)
     assert len(failed) <= LOAD_THREADS
 
