@@ -576,6 +576,13 @@ class Answer(models.Model):
     def __str__(self):
         return f"Answer to {self.question}"
 
+    @property
+    def is_sealed(self):
+        """True once the worker has made the take one stored file: processed (a
+        new file) or failed (what arrived, sealed). Before that, on S3, the take
+        may still be its parts (interviews/chunks.py), which only a listing tells."""
+        return self.state in (AnswerState.PROCESSED, AnswerState.FAILED)
+
 
 @receiver(post_delete, sender=Answer)
 def _delete_answer_file(sender, instance, **kwargs):

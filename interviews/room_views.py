@@ -196,7 +196,7 @@ def finish_answer(request, public_id, question_id):
 @require_GET
 def answer_video(request, public_id):
     answer = _get_answer_for_user(request, public_id)
-    if chunks.has_parts(answer.file.name):
+    if not answer.is_sealed and chunks.has_parts(answer.file.name):
         # On S3 a take is its parts until the worker puts them together: there
         # is no object to sign a URL for yet (the workbench says "processing").
         raise Http404("This recording is still being processed.")

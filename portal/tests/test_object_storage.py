@@ -172,6 +172,35 @@ def test_chunks_are_objects_until_the_remux_puts_them_together(
     assert _parts() == []
 
 
+@pytest.mark.parametrize(
+    ("state", "listings"),
+    [
+        (AnswerState.UPLOADED, 1),  # may still be its parts: the bucket is asked
+        (AnswerState.PROCESSED, 0),  # one file since the remux: nothing to ask
+        (AnswerState.FAILED, 0),  # sealed whole when the remux failed
+    ],
+)
+def test_playing_a_sealed_recording_lists_no_parts(
+    bucket, approver_client, student, state, listings
+):
+    answer = AnswerFactory(request__student=student, video_bytes=BODY, state=state)
+    sent = []
+    events = bucket.connection.meta.client.meta.events
+    operations = [f"before-send.s3.{name}" for name in ("ListObjects", "ListObjectsV2")]
+    for operation in operations:  # the real requests, seen as they are sent
+        events.register(operation, lambda **kwargs: sent.append(kwargs["request"]))
+    try:
+        response = approver_client.get(
+            reverse("interviews:answer_video", args=[answer.public_id])
+        )
+    finally:
+        for operation in operations:
+            events.unregister(operation)
+
+    assert response.status_code == 302
+    assert len(sent) == listings
+
+
 @pytest.mark.usefixtures("immediate_tasks")
 def test_a_recording_the_remux_cannot_read_is_kept_whole(
     bucket, student_client, student, django_capture_on_commit_callbacks
