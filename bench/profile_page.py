@@ -2,7 +2,7 @@
 database DATABASE_URL names (seed it first with `seed_demo` then `bench/scale.py N`).
 
     DEBUG=False SECRET_KEY=... DATABASE_URL=sqlite:////tmp/x.sqlite3 \\
-        .venv/bin/python bench/profile.py /courses/ --as scale000001 -n 200
+        .venv/bin/python bench/profile_page.py /courses/ --as scale000001 -n 200
 
 Prints where the time goes and the queries of one request.
 """
