@@ -32,6 +32,11 @@ def _run(args):
     return result.stdout
 
 
+def _ffmpeg(*args):
+    """ffmpeg quiet but for errors, overwriting its output file."""
+    return _run([settings.FFMPEG_BINARY, "-v", "error", "-y", *args])
+
+
 def probe(path):
     """ffprobe's description of the file; MediaError if it is not a video."""
     out = _run(
@@ -72,68 +77,50 @@ def remux(source, target, content_type):
         container = ["-movflags", "+faststart", "-f", "mp4"]
     else:
         container = ["-f", "webm"]
-    _run(
-        [
-            settings.FFMPEG_BINARY,
-            "-v",
-            "error",
-            "-y",
-            "-i",
-            str(source),
-            "-map",
-            "0",
-            "-c",
-            "copy",
-            *container,
-            str(target),
-        ]
+    _ffmpeg(
+        "-i",
+        str(source),
+        "-map",
+        "0",
+        "-c",
+        "copy",
+        *container,
+        str(target),
     )
 
 
 def poster(source, target, at_seconds):
     """A small JPEG of the frame at `at_seconds`."""
-    _run(
-        [
-            settings.FFMPEG_BINARY,
-            "-v",
-            "error",
-            "-y",
-            "-ss",
-            f"{at_seconds:.2f}",
-            "-i",
-            str(source),
-            "-frames:v",
-            "1",
-            "-vf",
-            f"scale={POSTER_WIDTH}:-2",
-            "-q:v",
-            "5",
-            "-f",
-            "image2",
-            str(target),
-        ]
+    _ffmpeg(
+        "-ss",
+        f"{at_seconds:.2f}",
+        "-i",
+        str(source),
+        "-frames:v",
+        "1",
+        "-vf",
+        f"scale={POSTER_WIDTH}:-2",
+        "-q:v",
+        "5",
+        "-f",
+        "image2",
+        str(target),
     )
 
 
 def extract_audio(source, target, sample_rate=16000):
     """The recording's sound as mono 16-bit WAV at `sample_rate` (for transcripts)."""
-    _run(
-        [
-            settings.FFMPEG_BINARY,
-            "-v",
-            "error",
-            "-y",
-            "-i",
-            str(source),
-            "-vn",
-            "-ac",
-            "1",
-            "-ar",
-            str(sample_rate),
-            "-c:a",
-            "pcm_s16le",
-            "-f",
-            "wav",
-            str(target),
-        ]
+    _ffmpeg(
+        "-i",
+        str(source),
+        "-vn",
+        "-ac",
+        "1",
+        "-ar",
+        str(sample_rate),
+        "-c:a",
+        "pcm_s16le",
+        "-f",
+        "wav",
+        str(target),
     )
