@@ -32,6 +32,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.forms import DeleteAccountForm
+from interviews import chunks
 from interviews.models import Answer, InterviewRequest
 from payments.models import Payment, PaymentEvent
 from portal.db import atomic, on_commit
@@ -75,7 +76,7 @@ def export_data(user):
         proof = ""
         if payment.proof:
             proof = f"proofs/{payment.reference}.{_extension(payment.proof.name)}"
-            files.append((proof, payment.proof.name))
+            files.append((proof, payment.proof.name, None))
         payments.append(
             {
                 "reference": payment.reference,
@@ -115,7 +116,10 @@ def export_data(user):
                     f"recordings/{interview.course.slug}-{interview.public_id}-"
                     f"{number}.{_extension(answer.file.name)}"
                 )
-                files.append((recording, answer.file.name))
+                # A take not yet sealed may still be its parts (on S3): the
+                # export copies what the server holds of it.
+                held = None if answer.is_sealed else answer.bytes_received
+                files.append((recording, answer.file.name, held))
             answers.append(
                 {
                     "question": answer.question.text,
@@ -186,15 +190,19 @@ def write_export(user, out):
     storage = private_storage()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("data.json", json.dumps(data, cls=DjangoJSONEncoder, indent=2))
-        for arcname, stored in files:
+        for arcname, stored, held in files:
+            # Stored, not deflated: images and videos are compressed already.
+            entry = zipfile.ZipInfo(arcname, timezone.localtime().timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_STORED
+            if held is not None and chunks.has_parts(stored):
+                with archive.open(entry, "w", force_zip64=True) as target:
+                    chunks.copy_received(stored, held, target)
+                continue
             try:
                 source = storage.open(stored, "rb")
             except FileNotFoundError:
                 logger.warning("export: %s is missing, left out", stored)
                 continue
-            # Stored, not deflated: images and videos are compressed already.
-            entry = zipfile.ZipInfo(arcname, timezone.localtime().timetuple()[:6])
-            entry.compress_type = zipfile.ZIP_STORED
             with source, archive.open(entry, "w", force_zip64=True) as target:
                 shutil.copyfileobj(source, target, 1024 * 1024)
 

@@ -172,6 +172,34 @@ def test_chunks_are_objects_until_the_remux_puts_them_together(
     assert _parts() == []
 
 
+def test_the_data_export_holds_a_take_still_in_parts(
+    bucket, student_client, student, django_capture_on_commit_callbacks
+):
+    import io
+    import json
+    import zipfile
+
+    body = webm_bytes(9000)
+    interview = open_interview(student, questions=1)
+    question = interview.course.questions.get()
+    _send(student_client, interview, question, body, slices=3)  # not finished
+    assert len(_parts()) == 3
+
+    try:
+        response = student_client.get(reverse("interviews:account_export"))
+        content = b"".join(response.streaming_content)
+    finally:  # the bucket is the module's: leave no parts for the next test
+        with django_capture_on_commit_callbacks(execute=True):
+            Answer.objects.get().delete()
+
+    assert response.status_code == 200
+    archive = zipfile.ZipFile(io.BytesIO(content))
+    [exported] = json.loads(archive.read("data.json"))["interview_requests"]
+    [answer] = exported["answers"]
+    assert archive.read(answer["recording_file"]) == body
+    assert _parts() == []
+
+
 @pytest.mark.parametrize(
     ("state", "listings"),
     [
