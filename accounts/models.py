@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from portal.db import atomic
 
-
 # ---- One live account per email address (issue 12) ----
 # A stored key, not a constraint on Lower("email"): MongoDB has no expression
 # indexes, nor negations in partial indexes, hence `> ""` for "not a tombstone"
@@ -43,10 +42,11 @@ class UserQuerySet(models.QuerySet):
         return super().bulk_update(objs, fields, *args, **kwargs)
 
     def update(self, **kwargs):
-        if "email" in kwargs:
+        # bulk_update arrives here with both, as expressions.
+        if "email" in kwargs and "email_key" not in kwargs:
             if not isinstance(kwargs["email"], str):
                 raise TypeError(
-                    "update(email=<expression>) cannot set email_key: pass a string"
+                    "update(email=<expression>) needs email_key=<its key> too"
                 )
             kwargs["email_key"] = email_key_for(kwargs["email"])
         return super().update(**kwargs)
