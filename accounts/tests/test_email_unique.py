@@ -201,3 +201,16 @@ def test_the_migrations_report_shared_addresses_and_stop_clearly_before_the_cons
         MigrationExecutor(connection).migrate(leaves)
     with pytest.raises(IntegrityError), transaction.atomic():
         User.objects.filter(username="copy").update(email="TWICE@example.com")
+
+
+def test_a_dump_from_before_the_key_loads_with_it(tmp_path):
+    dump = tmp_path / "old.json"
+    dump.write_text(
+        '[{"model": "accounts.user", "pk": 77, "fields": {"username": "old", '
+        '"email": "Old@Example.com", "password": "!", "date_joined": '
+        '"2026-01-01T00:00:00Z"}}]'
+    )
+    call_command("loaddata", str(dump), verbosity=0)
+    assert User.objects.get(username="old").email_key == "old@example.com"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        UserFactory(username="copy", email="old@example.com")

@@ -1,7 +1,8 @@
 """Two clicks on one sign-up link at once make one account (issue 12, finding
 11): the link is claimed with a conditional update; two links for one address
-make one account too (the unique constraint on User.email_key). Needs PostgreSQL's row locks
-to be a real race; skipped on SQLite (test_signup.py has the sequential case)."""
+make one account too (the unique constraint on User.email_key). Needs
+PostgreSQL's row locks to be a real race; skipped on SQLite (test_signup.py
+and test_email_unique.py have the sequential cases)."""
 
 import threading
 import time
