@@ -33,13 +33,13 @@ def backfill_email_key(apps, schema_editor):
 def shared_addresses(User):
     """{key: [(pk, username, email, date_joined, last_login), ...]} for each
     address two or more live accounts share."""
-    accounts = defaultdict(list)
+    by_key = defaultdict(list)
     rows = User.objects.filter(email_key__gt="").values_list(
         "email_key", "pk", "username", "email", "date_joined", "last_login"
     )
     for key, *account in rows.order_by("email_key", "date_joined").iterator():
-        accounts[key].append(account)
-    return {key: shared for key, shared in accounts.items() if len(shared) > 1}
+        by_key[key].append(account)
+    return {key: users for key, users in by_key.items() if len(users) > 1}
 
 
 def report_shared_addresses(apps, schema_editor):
@@ -48,9 +48,9 @@ def report_shared_addresses(apps, schema_editor):
         return
     logger.warning("%s email address(es) belong to several accounts", len(shared))
     print(f"\n  {len(shared)} email address(es) belong to several accounts:")
-    for key, accounts in shared.items():
+    for key, users in shared.items():
         print(f"    {key}:")
-        for pk, username, email, joined, last_login in accounts:
+        for pk, username, email, joined, last_login in users:
             line = (
                 f"{key}: user {username} (id {pk}), email {email!r}, joined "
                 f"{joined:%Y-%m-%d %H:%M}, last login "
