@@ -22,11 +22,10 @@ def refuse_while_addresses_are_shared(apps, schema_editor):
         raise RuntimeError(
             f"{len(shared)} email address(es) belong to several accounts "
             f"({listed}; migration 0008 listed each one, with when it joined and "
-            "last logged in). Keep one account per address: give each other one "
-            "its owner's other address in the admin, or, for a copy nobody uses, "
-            "delete it (an account with payments: have its owner delete it from "
-            "the account page, which keeps the row with no address); then "
-            "migrate again."
+            "last logged in). Keep one account per address: in the admin, give "
+            "each of the others another address (ask its owner which), or have "
+            "its owner delete it from the account page (that keeps the row, "
+            "with no address); then migrate again."
         )
 
 
