@@ -3,13 +3,14 @@ from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 
-from accounts.forms import AdminLoginForm
+from accounts.forms import AdminLoginForm, UserChangeForm
 from accounts.models import EmailStatus, PendingSignup, SentEmail, User
 from portal.admin_filters import ListedLookupsOnlyMixin
 
 
 @admin.register(User)
 class UserAdmin(ListedLookupsOnlyMixin, BaseUserAdmin):
+    form = UserChangeForm
     list_display = [
         "username",
         "full_name",

@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_migrate, post_save
+from django.db.models.signals import post_delete, post_migrate, post_save, pre_save
 
 
 class AccountsConfig(AppConfig):
@@ -38,3 +38,18 @@ class AccountsConfig(AppConfig):
                 dispatch_uid=f"accounts.refresh_cached_user.{signal is post_save}",
                 weak=False,
             )
+
+        # loaddata saves raw, past User.save(): a dump from before email_key
+        # (issue 12) must not load as addresses the unique constraint skips.
+        from accounts.models import email_key_for
+
+        def key_loaded_email(sender, instance, raw, **kwargs):
+            if raw:
+                instance.email_key = email_key_for(instance.email)
+
+        pre_save.connect(
+            key_loaded_email,
+            sender=self.get_model("User"),
+            dispatch_uid="accounts.key_loaded_email",
+            weak=False,
+        )

@@ -224,3 +224,20 @@ class ChooseUsernameForm(forms.Form):
         if User.objects.filter(username__iexact=username).exists():
             raise forms.ValidationError("That username is taken too. Try another.")
         return username
+
+
+# ---- One live account per email address (issue 12) ----
+class UserChangeForm(auth_forms.UserChangeForm):
+    """The admin's user form. An address another account has is an error on the
+    field; the unique constraint (User.Meta) would otherwise raise on save."""
+
+    class Meta(auth_forms.UserChangeForm.Meta):
+        model = User
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        if User.email_in_use(email, exclude=self.instance):
+            raise forms.ValidationError(
+                "Another account has this email address already.", code="unique"
+            )
+        return email

@@ -2,10 +2,60 @@ import hashlib
 import secrets
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as AuthUserManager
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from portal.db import atomic
+
+# ---- One live account per email address (issue 12) ----
+# A stored key, not a constraint on Lower("email"): MongoDB has no expression
+# indexes, nor negations in partial indexes, hence `> ""` for "not a tombstone"
+# (a deleted account's email is ""). User.save() keeps the key in step, and so
+# does UserQuerySet for the writes that skip save().
+LIVE_EMAIL = Q(email_key__gt="")
+
+
+def email_key_for(email):
+    """What two addresses must not share: Student@Example.com is
+    student@example.com."""
+    return (email or "").strip().lower()
+
+
+class UserQuerySet(models.QuerySet):
+    """bulk_create, bulk_update and update() do not call save(): they set
+    email_key here, so no write path can store an email without its key."""
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for user in objs:
+            user.email_key = email_key_for(user.email)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        if "email" in fields:
+            objs = list(objs)
+            for user in objs:
+                user.email_key = email_key_for(user.email)
+            fields = {*fields, "email_key"}
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+    def update(self, **kwargs):
+        # bulk_update arrives here with both, as expressions.
+        if "email" in kwargs and "email_key" not in kwargs:
+            if not isinstance(kwargs["email"], str):
+                raise TypeError(
+                    "update(email=<expression>) needs email_key=<its key> too"
+                )
+            kwargs["email_key"] = email_key_for(kwargs["email"])
+        return super().update(**kwargs)
+
+    update.alters_data = True
+
+
+class UserManager(AuthUserManager.from_queryset(UserQuerySet)):
+    pass
 
 
 class User(AbstractUser):
@@ -19,12 +69,26 @@ class User(AbstractUser):
     # Set when the student deleted their account: the row stays as a tombstone
     # so the payments the law makes us keep still point somewhere.
     deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # email_key_for(email), "" for no address (a tombstone): unique among the rest.
+    email_key = models.CharField(max_length=254, blank=True, editable=False)
+
+    objects = UserManager()
 
     REQUIRED_FIELDS = ["email"]
 
     class Meta(AbstractUser.Meta):
         # The one meaning of "approver" (accounts/roles.py).
         permissions = [("approve", "Can act as an approver")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["email_key"],
+                condition=LIVE_EMAIL,
+                name="one_account_per_email",
+                violation_error_message=(
+                    "An account with this email address exists already."
+                ),
+            )
+        ]
 
     def __str__(self):
         return self.username
@@ -36,11 +100,14 @@ class User(AbstractUser):
         return user
 
     def save(self, *args, **kwargs):
+        self.email_key = email_key_for(self.email)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "email" in update_fields:
+            kwargs["update_fields"] = update_fields = {*update_fields, "email_key"}
         # A new address is not verified, whoever changed it (the admin, today).
         stored = getattr(self, "_stored_email", None)
         if stored is not None and self.email.lower() != stored.lower():
             self.email_verified_at = None
-            update_fields = kwargs.get("update_fields")
             if update_fields is not None and "email" in update_fields:
                 kwargs["update_fields"] = {*update_fields, "email_verified_at"}
         super().save(*args, **kwargs)
@@ -50,6 +117,17 @@ class User(AbstractUser):
         if self.deleted_at is not None:
             return "deleted student"
         return self.full_name or super().get_full_name() or self.username
+
+    @classmethod
+    def email_in_use(cls, email, exclude=None):
+        """Whether a live account other than `exclude` has this address."""
+        key = email_key_for(email)
+        if not key:
+            return False
+        others = cls.objects.filter(email_key=key)
+        if exclude is not None and exclude.pk is not None:
+            others = others.exclude(pk=exclude.pk)
+        return others.exists()
 
     @property
     def display_name(self):
@@ -201,13 +279,14 @@ class PendingSignup(models.Model):
         return User.objects.filter(username__iexact=username or self.username).exists()
 
     def email_taken(self):
-        return User.objects.filter(email__iexact=self.email).exists()
+        return User.email_in_use(self.email)
 
     def create_account(self, username=None):
         """Use the link: mark it used (a conditional update, so two clicks at
         once make one account) and create the verified account in the same
         transaction. Returns the new User, or None when the link was used or
-        expired meanwhile. Raises IntegrityError when the username was taken
+        expired meanwhile. Raises IntegrityError when the username, or the
+        address (another link for it followed at the same time), was taken
         between the check and the insert (nothing is then marked used)."""
         now = timezone.now()
         with atomic():

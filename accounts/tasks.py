@@ -57,10 +57,10 @@ def start_signup(fields, request_id):
     account; a registered one gets a note to its owner instead. The request did
     the same work in both cases: it validated the form and enqueued this."""
     from accounts import notifications
-    from accounts.models import PendingSignup, User
+    from accounts.models import PendingSignup, User, email_key_for
 
     with atomic():
-        owner = User.objects.filter(email__iexact=fields["email"]).first()
+        owner = User.objects.filter(email_key=email_key_for(fields["email"])).first()
         if owner is not None:
             notifications.send_signup_attempt_warning(owner, key=f"signup:{request_id}")
             return

@@ -111,6 +111,8 @@ def signup_confirm(request, token):
     except IntegrityError:  # taken between the check and the insert
         if _used_meanwhile(pending):
             return _signup_link_refused(request, "used")
+        if pending.email_taken():  # another link for this address, at once
+            return _signup_link_refused(request, "registered")
         return _signup_confirm_page(request, pending, ChooseUsernameForm())
     if user is None:  # another click won
         return _signup_link_refused(request, "used")

@@ -35,6 +35,7 @@ def test_seed_demo_creates_courses_and_accounts():
     assert admin1.check_password("admin123")
     student1 = User.objects.get(username="student1")
     assert not student1.is_staff and student1.check_password("student123")
+    assert student1.email_key == student1.email.lower()  # one account per address
     assert "approver admin1: created" in out.getvalue()
 
 

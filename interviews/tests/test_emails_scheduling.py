@@ -35,7 +35,10 @@ def unescape(value):
 
 def _scheduled_email(approver, django_capture_on_commit_callbacks, **course):
     interview = InterviewRequestFactory(
-        course=InterviewCourseFactory(**course), student__email="priya@example.com"
+        course=InterviewCourseFactory(**course),
+        # The same student each time (one account per address).
+        student__username="priya",
+        student__email="priya@example.com",
     )
     with django_capture_on_commit_callbacks(execute=True):
         assert schedule_interview(interview, approver, AT, "Bring your CV; join early.")

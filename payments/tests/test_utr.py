@@ -166,7 +166,12 @@ def test_the_database_accepts_12_ascii_digits():
 
 
 REPORT = "payments.migrations.0002_report_utrs_not_12_ascii_digits"
-BEFORE_CONSTRAINT = [("payments", "0002_report_utrs_not_12_ascii_digits")]
+BEFORE_CONSTRAINT = [
+    ("payments", "0002_report_utrs_not_12_ascii_digits"),
+    # The users of that moment too: User.email_key (accounts 0008) is NOT NULL
+    # with no database default, so that moment's User could not be inserted.
+    ("accounts", "0007_pending_signup"),
+]
 
 
 @pytest.mark.sql_only("replays the SQL migration chain (MongoDB has its own tree)")
