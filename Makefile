@@ -93,17 +93,17 @@ migrations-check: $(STAMP)
 	DEBUG=True $(BIN)/python manage.py makemigrations --check --dry-run
 
 # ---- MongoDB (issue 18) ----
-# Regenerates the MongoDB migration tree (portal/mongo_migrations/) from the
-# models, against a throwaway test server. From scratch while no MongoDB
-# database is deployed; once one is, drop the `find -delete` so makemigrations
-# only adds to the tree.
+# Adds to the MongoDB migration tree (portal/mongo_migrations/) what the models
+# changed, against a throwaway test server. The tree was made from scratch until
+# MongoDB support shipped (with accounts' email_key); from then on it only grows,
+# as the SQL one does, so a deployed MongoDB database migrates forward (a data
+# change needs its RunPython written by hand there too).
 MONGO_MIGRATIONS_PORT ?= 27117
 mongo-migrations: $(STAMP)
 	@dir=$$(mktemp -d /tmp/mongo-migrations.XXXXXX) && \
 	MONGO_SERVER_PORT=$(MONGO_MIGRATIONS_PORT) MONGO_SERVER_DIR=$$dir .ci/mongo-server >/dev/null && \
 	trap "kill \$$(cat $$dir/server.pid); sleep 3; rm -rf $$dir" EXIT && \
 	export DEBUG=True DATABASE_URL="mongodb://127.0.0.1:$(MONGO_MIGRATIONS_PORT)/portal?directConnection=true&retryWrites=false" && \
-	find portal/mongo_migrations -name '0*.py' -delete && \
 	$(BIN)/python manage.py makemigrations $$($(BIN)/python manage.py shell --no-imports -c \
 		"from django.conf import settings; print(*settings.MIGRATION_MODULES)")
 
