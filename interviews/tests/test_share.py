@@ -75,6 +75,7 @@ def test_the_student_makes_a_link_that_opens_with_its_code(
     video = reverse("interviews:shared_video", args=[token, answer.public_id])
     assert video in body
     assert '<meta name="robots" content="noindex, nofollow">' in body
+    assert "js/player.js" in body  # a fresh link when one expires
     assert fetch(mentor, video).status == 200
     assert ShareEvent.objects.filter(kind=ShareEvent.Kind.OPENED).count() == 1
 
