@@ -145,10 +145,10 @@ def run(host, port, server, topology, answer_id, cookie, size, args, log, front=
     log(
         f"playback {topology}: {result.ranges} ranges ({result.megabytes:.0f} MB), "
         f"{result.errors} errors, {result.view_requests} requests to the view, "
-        f"app server CPU {result.cpu_seconds:.1f} s in "
-        f"{result.seconds:.0f} s = {result.core_share:.0%} of one core"
+        f"app server CPU {result.cpu_seconds:.2f} s in "
+        f"{result.seconds:.0f} s = {result.core_share:.1%} of one core"
         + (
-            f", nginx {result.front_cpu_seconds:.1f} s"
+            f", nginx {result.front_cpu_seconds:.2f} s"
             if result.front_cpu_seconds is not None
             else ""
         )
@@ -167,10 +167,10 @@ def table(results):
         if r.note:
             lines.append(f"| {r.topology} | {r.note} |||||||||")
             continue
-        front = "-" if r.front_cpu_seconds is None else f"{r.front_cpu_seconds:.1f}"
+        front = "-" if r.front_cpu_seconds is None else f"{r.front_cpu_seconds:.2f}"
         lines.append(
             f"| {r.topology} | {r.reviewers} | {r.seconds:.0f} | {r.ranges} | "
             f"{r.errors} | {r.megabytes:.0f} | {r.view_requests} | "
-            f"{r.cpu_seconds:.1f} | {r.core_share:.0%} | {front} |"
+            f"{r.cpu_seconds:.2f} | {r.core_share:.1%} | {front} |"
         )
     return "\n".join(lines)
