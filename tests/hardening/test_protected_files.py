@@ -138,6 +138,8 @@ def test_an_approver_is_sent_to_a_signed_link_nginx_serves_with_ranges(front):
     assert _all(headers, "Cache-Control") == ["private, no-store"]
     assert _all(headers, "X-Content-Type-Options") == ["nosniff"]
     assert _all(headers, "Server") == ["nginx"]
+    names = [name.lower() for name, _ in headers]
+    assert len(names) == len(set(names)), names
 
     status, headers, body = _get(link)
     assert status == 200
@@ -237,6 +239,8 @@ def test_a_file_through_x_accel_redirect_has_one_cache_control(front):
     assert "X-Accel-Redirect" not in dict(headers)
     assert _all(headers, "Cache-Control") == ["private, no-store"]
     assert _all(headers, "X-Content-Type-Options") == ["nosniff"]
+    names = [name.lower() for name, _ in headers if name.lower() != "set-cookie"]
+    assert len(names) == len(set(names)), names
 
 
 def test_another_student_gets_404_and_no_link(front):
