@@ -255,6 +255,14 @@ class Front:
     def url(self, path):
         return f"http://127.0.0.1:{self.port}{path}"
 
+    def cpu_seconds(self):
+        """CPU time of nginx so far: the master and its workers."""
+        pid = self.process.pid
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        total = _cpu_ticks(pid, children=True)
+        total += sum(_cpu_ticks(int(child)) for child in children)
+        return total / os.sysconf("SC_CLK_TCK")
+
     def stop(self):
         if self.process and self.process.poll() is None:
             self.process.terminate()

@@ -3,8 +3,9 @@
     python deploy/render_nginx.py --listen 8000 --upstream 127.0.0.1:8001 \
         --run-dir run/nginx --out run/nginx/nginx.conf
 
-Body limits, static and private roots come from Django settings, so the front
-server and the site agree; the rest are options with production defaults.
+Body limits, static and private roots and the media link secret come from
+Django settings, so the front server and the site agree; the rest are options
+with production defaults. The file is written mode 0600: it holds the secret.
 """
 
 import argparse
@@ -31,6 +32,8 @@ def _settings():
 
 
 def render(options, settings):
+    from portal import media_links
+
     upstreams = "\n".join(
         f"        server {address} max_fails=1 fail_timeout=5s;"
         for address in options.upstream
@@ -50,6 +53,11 @@ def render(options, settings):
         "ANSWER_BODY_BYTES": str(settings.ANSWER_CHUNK_MAX_BYTES + FORM_OVERHEAD_BYTES),
         "STATIC_ROOT": str(Path(options.static_root or settings.STATIC_ROOT).resolve()),
         "PRIVATE_ROOT": str((Path(settings.MEDIA_ROOT) / "private").resolve()),
+        "MEDIA_LINK_SECRET": media_links.link_secret(),
+        "MEDIA_LINK_TYPES": "\n".join(
+            f"                {content_type} {extension};"
+            for extension, content_type in media_links.TYPES.items()
+        ),
         "LISTEN": options.listen,
         "UPSTREAMS": upstreams,
     }
@@ -93,7 +101,12 @@ def main(argv=None):
         (run_dir / sub).mkdir(parents=True, exist_ok=True)
     text = render(options, _settings())
     out = Path(options.out) if options.out else run_dir / "nginx.conf"
-    out.write_text(text)
+    # It holds the media link secret: readable by its owner only (nginx's
+    # master reads it before it drops to --user).
+    descriptor = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(text)
     print(out)
 
 

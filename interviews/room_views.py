@@ -201,7 +201,11 @@ def answer_video(request, public_id):
         # is no object to sign a URL for yet (the workbench says "processing").
         raise Http404("This recording is still being processed.")
     return private_file_response(
-        request, answer.file.storage, answer.file.name, answer.content_type
+        request,
+        answer.file.storage,
+        answer.file.name,
+        answer.content_type,
+        playback=True,
     )
 
 

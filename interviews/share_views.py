@@ -175,7 +175,11 @@ def shared_video(request, token, answer_id):
     _link, answer = _get_shared_answer(request, token, answer_id)
     return _private(
         private_file_response(
-            request, answer.file.storage, answer.file.name, answer.content_type
+            request,
+            answer.file.storage,
+            answer.file.name,
+            answer.content_type,
+            playback=True,
         )
     )
 

@@ -11,6 +11,7 @@ from django.http import (
     StreamingHttpResponse,
 )
 
+from portal import media_links
 from portal.storage import is_object_storage
 
 CHUNK_SIZE = 64 * 1024
@@ -90,19 +91,29 @@ def ranged_file_response(request, storage, name, content_type):
 
 
 def private_file_response(
-    request, storage, name, content_type, cache_control="private, no-store"
+    request,
+    storage,
+    name,
+    content_type,
+    cache_control="private, no-store",
+    *,
+    playback=False,
 ):
     """Serve a stored file the caller may see, choosing who sends the bytes:
 
     - in a bucket, the bucket: a 302 to a signed URL valid for
       MEDIA_URL_EXPIRE_SECONDS, which makes S3 answer with our content type,
       disposition and caching (Range requests go to S3 too);
-    - on local disk behind nginx (MEDIA_ACCEL_REDIRECT), nginx: an empty answer
-      whose X-Accel-Redirect points at its internal /_protected/ location;
+    - on local disk behind nginx (MEDIA_ACCEL_REDIRECT), nginx: for a recording
+      a player seeks in (`playback`, with MEDIA_SIGNED_LINKS), a 302 to a link
+      nginx checks itself, valid as long (portal/media_links.py), so the seeks
+      skip this process; for anything else an empty answer whose
+      X-Accel-Redirect points at nginx's internal /_protected/ location;
     - otherwise this process, with Range support (ranged_file_response).
 
     The permission check is the caller's, before this; the redirect itself is
-    never cached, so a revoked permission is not outlived by a stored URL.
+    never cached, so a revoked permission is outlived by a handed-out link for
+    MEDIA_URL_EXPIRE_SECONDS at most.
     """
     if is_object_storage(storage):
         url = storage.url(
@@ -117,7 +128,18 @@ def private_file_response(
         response = HttpResponseRedirect(url)
         response["Cache-Control"] = "private, no-store"
         return response
+    if (
+        settings.MEDIA_ACCEL_REDIRECT
+        and playback
+        and settings.MEDIA_SIGNED_LINKS
+        and media_links.can_link(name, content_type)
+    ):
+        response = HttpResponseRedirect(media_links.signed_link(name))
+        response["Cache-Control"] = "private, no-store"
+        return response
     if settings.MEDIA_ACCEL_REDIRECT:
+        # nginx keeps this response's Content-Type, Content-Disposition and
+        # Cache-Control for the file; its location adds no Cache-Control.
         response = HttpResponse(content_type=content_type)
         response["X-Accel-Redirect"] = "/_protected/" + quote(name)
         response["Content-Disposition"] = "inline"

@@ -279,6 +279,26 @@ MEDIA_URL_EXPIRE_SECONDS = env.int("MEDIA_URL_EXPIRE_SECONDS", default=300)
 # nginx (deploy/nginx.conf.template) serves local files from its internal
 # /_protected/ location once a view has checked the permission.
 MEDIA_ACCEL_REDIRECT = env.bool("MEDIA_ACCEL_REDIRECT", default=False)
+
+# ---- Signed media links behind nginx (issue 15) ----
+# Behind nginx a recording's view answers with a 302 to a link valid for
+# MEDIA_URL_EXPIRE_SECONDS that nginx checks itself (secure_link, location
+# /_media/; portal/media_links.py), so a player's seeks skip the app, as they do
+# on S3. Off: recordings go through X-Accel-Redirect like the other files.
+MEDIA_SIGNED_LINKS = env.bool("MEDIA_SIGNED_LINKS", default=MEDIA_ACCEL_REDIRECT)
+if MEDIA_SIGNED_LINKS and not MEDIA_ACCEL_REDIRECT:
+    raise ImproperlyConfigured("MEDIA_SIGNED_LINKS needs nginx: MEDIA_ACCEL_REDIRECT.")
+# The secret nginx and the app share; written into the rendered nginx config,
+# so never SECRET_KEY itself. Empty: one derived from SECRET_KEY by HMAC.
+MEDIA_LINK_SECRET = env.str("MEDIA_LINK_SECRET", default="")
+if MEDIA_LINK_SECRET and (
+    not re.fullmatch(r"[A-Za-z0-9_-]{32,}", MEDIA_LINK_SECRET)
+    or MEDIA_LINK_SECRET == SECRET_KEY
+):
+    # Letters, digits, - and _ only: nginx would read a "$" or a quote in it.
+    raise ImproperlyConfigured(
+        "MEDIA_LINK_SECRET must be 32 or more of A-Z a-z 0-9 - _, not SECRET_KEY."
+    )
 if MEDIA_STORAGE == "s3":
     AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
     if not AWS_STORAGE_BUCKET_NAME:

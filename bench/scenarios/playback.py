@@ -1,14 +1,18 @@
 """Playback: reviewers seeking in a 200 MB recording, and what it costs the app
 server's CPU (the gunicorn master, its workers and the workers it reaped, from
-/proc).
+/proc) and, behind nginx, nginx's.
 
 Each of 20 reviewers (the approver's session) asks for a random 1 MB range of
 the answer's video every second, as a player does when someone drags the seek
-bar, and reads it whole. Today the permission-checked view streams the bytes
-from Python (portal/http.py). With MEDIA_ACCEL_REDIRECT=True behind nginx the
-view answers with X-Accel-Redirect and nginx sends the bytes; that phase runs
-only when the setting has an effect (the view's own reply carries the header),
-and is skipped with a note otherwise.
+bar, and reads it whole. Three ways to serve it (portal/http.py):
+
+- gunicorn alone: the permission-checked view streams the bytes from Python;
+- behind nginx with MEDIA_ACCEL_REDIRECT=True, MEDIA_SIGNED_LINKS=False: the
+  view answers every seek with X-Accel-Redirect and nginx sends the bytes;
+- behind nginx with signed links (the default there): the view answers a 302
+  to a link nginx checks itself (portal/media_links.py). The reviewer does as a
+  browser's player: it follows the redirect once, sends its ranges to the link
+  until the link expires (or is refused), then asks the view again.
 """
 
 import asyncio
@@ -16,6 +20,7 @@ import os
 import random
 import time
 from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
 
 from bench.aio import Connection
 
@@ -57,6 +62,8 @@ class Result:
     ranges: int
     errors: int
     megabytes: float
+    view_requests: int = 0
+    front_cpu_seconds: float | None = None
     note: str = ""
 
     @property
@@ -64,23 +71,35 @@ class Result:
         return self.cpu_seconds / self.seconds if self.seconds else 0.0
 
 
+def _link_expiry(link):
+    """When a signed link stops working (its `expires`), as time.time()."""
+    return int(parse_qs(urlsplit(link).query)["expires"][0])
+
+
 async def _reviewer(host, port, path, cookie, size, deadline, tally):
     connection = Connection(host, port)
     rng = random.Random()
+    link = None  # where the view sent us, as a player keeps the redirect's target
     while time.monotonic() < deadline:
         start = rng.randrange(0, size - RANGE_BYTES)
+        wanted = {"Range": f"bytes={start}-{start + RANGE_BYTES - 1}"}
         try:
-            reply = await asyncio.wait_for(
-                connection.request(
-                    "GET",
-                    path,
-                    {
-                        "Cookie": cookie,
-                        "Range": f"bytes={start}-{start + RANGE_BYTES - 1}",
-                    },
-                ),
-                30,
-            )
+            if link is not None and time.time() >= _link_expiry(link):
+                link = None
+            if link is None:
+                tally["view_requests"] += 1
+                reply = await asyncio.wait_for(
+                    connection.request("GET", path, {"Cookie": cookie, **wanted}),
+                    30,
+                )
+                if reply.status == 302:
+                    link = reply.headers["location"]
+            if link is not None:
+                reply = await asyncio.wait_for(
+                    connection.request("GET", link, wanted), 30
+                )
+                if reply.status in (403, 410):  # refused or expired: ask again
+                    link = None
             if reply.status == 206 and len(reply.body) == RANGE_BYTES:
                 tally["ranges"] += 1
                 tally["bytes"] += len(reply.body)
@@ -93,11 +112,12 @@ async def _reviewer(host, port, path, cookie, size, deadline, tally):
     connection.close()
 
 
-def run(host, port, server, topology, answer_id, cookie, size, args, log):
+def run(host, port, server, topology, answer_id, cookie, size, args, log, front=None):
+    """The reviewers against `port`; CPU of `server` (and of nginx, `front`)."""
     from django.urls import reverse
 
     path = reverse("interviews:answer_video", args=[answer_id])
-    tally = {"ranges": 0, "bytes": 0, "errors": 0}
+    tally = {"ranges": 0, "bytes": 0, "errors": 0, "view_requests": 0}
 
     async def reviewers():
         deadline = time.monotonic() + args.scenario_seconds
@@ -108,6 +128,7 @@ def run(host, port, server, topology, answer_id, cookie, size, args, log):
             )
         )
 
+    front_cpu = front.cpu_seconds() if front else None
     cpu, started = server.cpu_seconds(), time.monotonic()
     asyncio.run(reviewers())
     result = Result(
@@ -118,46 +139,38 @@ def run(host, port, server, topology, answer_id, cookie, size, args, log):
         tally["ranges"],
         tally["errors"],
         tally["bytes"] / MB,
+        tally["view_requests"],
+        front.cpu_seconds() - front_cpu if front else None,
     )
     log(
         f"playback {topology}: {result.ranges} ranges ({result.megabytes:.0f} MB), "
-        f"{result.errors} errors, app server CPU {result.cpu_seconds:.1f} s in "
-        f"{result.seconds:.0f} s = {result.core_share:.0%} of one core"
+        f"{result.errors} errors, {result.view_requests} requests to the view, "
+        f"app server CPU {result.cpu_seconds:.2f} s in "
+        f"{result.seconds:.0f} s = {result.core_share:.1%} of one core"
+        + (
+            f", nginx {result.front_cpu_seconds:.2f} s"
+            if result.front_cpu_seconds is not None
+            else ""
+        )
     )
     return result
-
-
-def accel_redirect_in_effect(server, answer_id, cookie):
-    """Whether the app server itself answers with X-Accel-Redirect."""
-    from django.urls import reverse
-
-    async def ask():
-        connection = Connection("127.0.0.1", server.port)
-        try:
-            return await connection.request(
-                "GET",
-                reverse("interviews:answer_video", args=[answer_id]),
-                {"Cookie": cookie, "Range": "bytes=0-0"},
-            )
-        finally:
-            connection.close()
-
-    return "x-accel-redirect" in asyncio.run(ask()).headers
 
 
 def table(results):
     lines = [
         "| topology | reviewers | seconds | ranges of 1 MB | errors | MB sent | "
-        "app server CPU s | share of one core |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        "requests to the view | app server CPU s | share of one core | "
+        "nginx CPU s |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         if r.note:
-            lines.append(f"| {r.topology} | {r.note} |||||||")
+            lines.append(f"| {r.topology} | {r.note} |||||||||")
             continue
+        front = "-" if r.front_cpu_seconds is None else f"{r.front_cpu_seconds:.2f}"
         lines.append(
             f"| {r.topology} | {r.reviewers} | {r.seconds:.0f} | {r.ranges} | "
-            f"{r.errors} | {r.megabytes:.0f} | {r.cpu_seconds:.1f} | "
-            f"{r.core_share:.0%} |"
+            f"{r.errors} | {r.megabytes:.0f} | {r.view_requests} | "
+            f"{r.cpu_seconds:.2f} | {r.core_share:.1%} | {front} |"
         )
     return "\n".join(lines)

@@ -17,7 +17,7 @@ from interviews.models import (
     ShareLink,
 )
 from interviews.tests.room_helpers import open_interview
-from portal.tests.files import fetch
+from portal.tests.files import fetch, local_disk_only
 
 pytestmark = pytest.mark.django_db
 
@@ -75,8 +75,28 @@ def test_the_student_makes_a_link_that_opens_with_its_code(
     video = reverse("interviews:shared_video", args=[token, answer.public_id])
     assert video in body
     assert '<meta name="robots" content="noindex, nofollow">' in body
+    assert "js/player.js" in body  # a fresh link when one expires
     assert fetch(mentor, video).status == 200
     assert ShareEvent.objects.filter(kind=ShareEvent.Kind.OPENED).count() == 1
+
+
+@local_disk_only
+def test_behind_nginx_the_mentor_is_sent_to_a_signed_link(
+    student_client, client, published, settings
+):
+    settings.MEDIA_ACCEL_REDIRECT = settings.MEDIA_SIGNED_LINKS = True
+    token, code = _make_link(student_client, published)
+    answer = published.answers.get()
+    _open(client, token, code)
+
+    response = client.get(
+        reverse("interviews:shared_video", args=[token, answer.public_id])
+    )
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(f"/_media/{answer.file.name}?md5=")
+    assert response["Cache-Control"] == "private, no-store"
+    assert response["Referrer-Policy"] == "same-origin"
 
 
 def test_a_wrong_code_opens_nothing_and_is_logged(student_client, client, published):

@@ -70,6 +70,7 @@ def test_the_student_reads_the_transcript_beside_their_recording(student):
 
     assert _seek_buttons(body) == [("0.50", "tell"), ("0.81", "me"), ("1.20", "quokka")]
     assert "js/transcript.js" in body
+    assert "js/player.js" in body  # a fresh link when the recording's expires
 
 
 def test_another_student_sees_neither_the_report_nor_its_transcript(

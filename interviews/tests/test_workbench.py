@@ -79,6 +79,7 @@ def test_workbench_shows_a_player_rubric_and_forms_per_answer(
     assert "Comment at current time" in body
     assert "Save draft" in body and "Publish to student" in body
     assert 'src="/static/js/workbench.js"' in body or "js/workbench" in body
+    assert "js/player.js" in body  # a fresh link when a recording's expires
 
 
 def test_one_answer_at_a_time(approver_client, completed):

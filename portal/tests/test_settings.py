@@ -149,3 +149,35 @@ def test_sentry_is_imported_only_when_sentry_dsn_is_set():
         timeout=60,
     )
     assert result.stdout.split()[-1] == "False", result.stderr
+
+
+# ---- Signed media links behind nginx (issue 15) ----
+
+
+def _production(**overrides):
+    return {
+        "DEBUG": "False",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "portal.example.com",
+        **overrides,
+    }
+
+
+def test_signed_media_links_need_nginx():
+    result = _run(_production(MEDIA_SIGNED_LINKS="True"), "check")
+    assert result.returncode != 0
+    assert "MEDIA_SIGNED_LINKS needs nginx" in result.stderr
+
+
+@pytest.mark.parametrize("secret", ["short", "x" * 31 + "$", "x" * 31 + '"'])
+def test_a_media_link_secret_nginx_could_misread_is_refused(secret):
+    result = _run(_production(MEDIA_LINK_SECRET=secret), "check")
+    assert result.returncode != 0
+    assert "MEDIA_LINK_SECRET must be" in result.stderr
+
+
+def test_the_media_link_secret_is_never_the_secret_key():
+    key = secrets.token_urlsafe(50)
+    result = _run(_production(SECRET_KEY=key, MEDIA_LINK_SECRET=key), "check")
+    assert result.returncode != 0
+    assert "MEDIA_LINK_SECRET must be" in result.stderr
