@@ -71,16 +71,18 @@ def test_screenshots_of_every_page(new_context, page_as, world):
 
     shoot(page, "signup-errors", "/accounts/signup/", signup_errors)
     shoot(page, "signup-sent", "/accounts/signup/sent/")
-    for name, username in [
-        ("signup-confirm", "meera"),
-        ("signup-taken", student.username),
+    for name, username, email in [
+        ("signup-confirm", "meera", "signup-confirm@example.com"),
+        ("signup-taken", student.username, "signup-taken@example.com"),
+        # Another link for the address made its account first.
+        ("signup-registered", "meera2", student.email),
     ]:
         _, token = PendingSignup.start(
             request_id=name,
             lifetime=timedelta(days=1),
             username=username,
             full_name="Meera Nair",
-            email=f"{name}@example.com",
+            email=email,
             phone="9876543210",
             password="!",
         )
