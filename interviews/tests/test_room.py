@@ -67,6 +67,10 @@ def test_room_inside_the_window_shows_the_room_and_noscript(student_client, stud
     assert f"{settings.RECORDING_RETENTION_DAYS} days" in body
     assert "<script>" not in body  # CSP: no inline script
     assert 'style="' not in body
+    # The answer played back gets a fresh link when its link has expired.
+    assert "js/player.js" in body
+    assert 'id="playback" class="room-video small" controls playsinline ' in body
+    assert 'preload="metadata" data-player' in body
 
 
 def test_room_after_the_window_says_it_closed_and_changes_nothing(
