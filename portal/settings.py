@@ -163,14 +163,20 @@ REDIS_URL = env.str("REDIS_URL", default="")
 # them each cache call gives up after this long and the callers' outage paths
 # run (sessions fall back to the database, limits fail open).
 REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=1.0)
+# And after a failed call the cache's breaker stays open this long, in each
+# process: calls fail at once instead of each waiting out its timeout
+# (portal/redis_cache.py).
+REDIS_BREAKER_SECONDS = env.float("REDIS_BREAKER_SECONDS", default=5.0)
 REDIS_CACHE_OPTIONS = {
     "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
     "socket_timeout": REDIS_SOCKET_TIMEOUT,
+    "breaker_seconds": REDIS_BREAKER_SECONDS,
 }
+REDIS_CACHE_BACKEND = "portal.redis_cache.RedisCache"
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": REDIS_CACHE_BACKEND,
             "LOCATION": REDIS_URL,
             "OPTIONS": REDIS_CACHE_OPTIONS,
         }

@@ -48,7 +48,7 @@ def redis_cache(settings):
     prefix = f"portal-test-{time.time_ns()}"
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "portal.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": prefix,
             "OPTIONS": settings.REDIS_CACHE_OPTIONS,

@@ -164,7 +164,7 @@ def test_a_cache_outage_fails_open(client, settings):
     # A cache nobody listens on: the limits stop counting, the site keeps working.
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "portal.redis_cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",
             "OPTIONS": {"socket_connect_timeout": 0.2},
         }

@@ -3,6 +3,8 @@ request still answers, in bounded time, and sessions do what portal/sessions.py
 promises (work on from the database; a logout that cannot end the session says
 so)."""
 
+import re
+import select
 import socket
 import threading
 import time
@@ -18,30 +20,70 @@ LOGOUT = reverse("accounts:logout")
 
 
 @pytest.fixture
-def hung_redis():
-    """A server that accepts connections and never answers (a hung Redis)."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(64)
-    accepted = []
-    stop = threading.Event()
+def hung_redis(hung_redis_server):
+    return hung_redis_server.url
 
-    def accept():
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                accepted.append(listener.accept()[0])
-            except OSError:
-                continue
 
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    yield f"redis://127.0.0.1:{listener.getsockname()[1]}/0"
-    stop.set()
-    thread.join()
-    for connection in accepted:
-        connection.close()
-    listener.close()
+class HungRedis:
+    """A server that accepts connections, reads what is sent and never answers
+    (a hung Redis); it counts the commands it was sent."""
+
+    # A command is an array of bulk strings: "*<count>\r\n$<length>\r\n...".
+    COMMAND = re.compile(rb"(?:^|\r\n)\*[0-9]+\r\n\$")
+
+    def __init__(self):
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(64)
+        self.url = f"redis://127.0.0.1:{self.listener.getsockname()[1]}/0"
+        self.received = {}  # open connection -> what it sent
+        self.closed = []  # what the connections the client closed sent
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while not self.stop.is_set():
+            waiting = [self.listener, *self.received]
+            readable, _, _ = select.select(waiting, [], [], 0.05)
+            for sock in readable:
+                if sock is self.listener:
+                    connection, _ = sock.accept()
+                    with self.lock:
+                        self.received[connection] = b""
+                    continue
+                try:
+                    data = sock.recv(65536)
+                except OSError:
+                    data = b""
+                with self.lock:
+                    if data:
+                        self.received[sock] += data
+                    else:  # closed by the client: keep what it sent
+                        self.closed.append(self.received.pop(sock))
+                        sock.close()
+
+    def commands(self):
+        """How many commands have arrived, once what is in flight has."""
+        time.sleep(0.3)
+        with self.lock:
+            sent = [*self.received.values(), *self.closed]
+        return sum(len(self.COMMAND.findall(data)) for data in sent)
+
+    def close(self):
+        self.stop.set()
+        self.thread.join()
+        for connection in self.received:
+            connection.close()
+        self.listener.close()
+
+
+@pytest.fixture
+def hung_redis_server():
+    server = HungRedis()
+    yield server
+    server.close()
 
 
 @pytest.fixture
@@ -66,9 +108,13 @@ def redis_down(request, settings):
     """The production cache settings (portal/settings.py), pointed at a dead Redis."""
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": settings.REDIS_CACHE_BACKEND,
             "LOCATION": request.getfixturevalue(request.param),
-            "OPTIONS": dict.fromkeys(settings.REDIS_CACHE_OPTIONS, TIMEOUT),
+            "OPTIONS": {
+                "socket_connect_timeout": TIMEOUT,
+                "socket_timeout": TIMEOUT,
+                "breaker_seconds": TIMEOUT,  # each page meets a closed breaker
+            },
         }
     }
     return TIMEOUT
@@ -84,7 +130,9 @@ def test_the_production_cache_settings_have_socket_timeouts(settings):
     assert settings.REDIS_CACHE_OPTIONS == {
         "socket_connect_timeout": 1.0,
         "socket_timeout": 1.0,
+        "breaker_seconds": 5.0,
     }
+    assert settings.REDIS_CACHE_BACKEND == "portal.redis_cache.RedisCache"
     assert settings.EMAIL_TIMEOUT == 10
 
 
@@ -97,6 +145,61 @@ def test_pages_answer_in_bounded_time_while_redis_is_down(client, student, redis
     response, seconds = _timed(lambda: client.get(reverse("accounts:login")))
     assert response.status_code in (200, 302)
     assert seconds < BOUND
+
+
+def _breaker_cache(settings, url, window):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": settings.REDIS_CACHE_BACKEND,
+            "LOCATION": url,
+            "OPTIONS": {
+                "socket_connect_timeout": TIMEOUT,
+                "socket_timeout": TIMEOUT,
+                "breaker_seconds": window,
+            },
+        }
+    }
+
+
+def test_after_one_timeout_a_page_does_not_ask_a_hung_redis_again(
+    client, student, settings, hung_redis_server
+):
+    """Without the breaker every cache call of a page waits out its timeout
+    (about ten a page, each sent to Redis); with it, the first failure opens
+    the breaker and the other calls fail at once, without a word to Redis."""
+    _breaker_cache(settings, hung_redis_server.url, window=60)
+    client.force_login(student)  # the session's cache write times out: open
+    asked = hung_redis_server.commands()
+    assert asked >= 1
+
+    assert client.get(DASHBOARD).status_code == 200
+    assert client.get(DASHBOARD).status_code == 200
+    assert hung_redis_server.commands() == asked
+
+
+def test_once_the_window_has_passed_one_call_asks_redis_again(
+    settings, hung_redis_server
+):
+    from django.core.cache import cache
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    from portal.redis_cache import RedisUnavailable
+
+    _breaker_cache(settings, hung_redis_server.url, window=0.5)
+    with pytest.raises(RedisTimeoutError):
+        cache.get("a")
+    opened = time.monotonic()
+    asked = hung_redis_server.commands()
+    with pytest.raises(RedisUnavailable):
+        cache.get("a")  # open: not sent
+    assert hung_redis_server.commands() == asked
+
+    time.sleep(max(0.0, opened + 0.6 - time.monotonic()))
+    with pytest.raises(RedisTimeoutError):
+        cache.get("a")  # the window passed: asked again, and open again
+    with pytest.raises(RedisUnavailable):
+        cache.get("a")
+    assert hung_redis_server.commands() > asked
 
 
 def test_a_login_works_while_redis_is_down(client, student, redis_down):
