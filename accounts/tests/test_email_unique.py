@@ -7,8 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.db import IntegrityError, connection
-from django.db.migrations.executor import MigrationExecutor
+from django.db import IntegrityError
 from django.db.models import F
 from django.urls import reverse
 
@@ -16,6 +15,7 @@ from accounts.factories import UserFactory
 from accounts.forms import UserChangeForm
 from accounts.models import PendingSignup, User
 from portal.db import atomic
+from portal.tests.migrations import migrated_back_to
 
 pytestmark = pytest.mark.django_db
 
@@ -174,11 +174,8 @@ BEFORE_CONSTRAINT = [("accounts", "0008_user_email_key")]
 def test_the_migrations_report_shared_addresses_and_stop_clearly_before_the_constraint(
     capsys,
 ):
-    executor = MigrationExecutor(connection)
-    leaves = executor.loader.graph.leaf_nodes()
-    executor.migrate(BEFORE_CONSTRAINT)
-    try:
-        apps = executor.loader.project_state(BEFORE_CONSTRAINT).apps
+    with migrated_back_to(BEFORE_CONSTRAINT) as moment:
+        apps = moment.apps
         users = apps.get_model("accounts", "User").objects
         first = users.create(username="first", email="Twice@Example.com")
         copy = users.create(username="copy", email="twice@example.com")
@@ -199,13 +196,11 @@ def test_the_migrations_report_shared_addresses_and_stop_clearly_before_the_cons
         assert f"user copy (id {copy.pk}), email 'twice@example.com'" in printed
         assert "alone" not in printed and "deleted-" not in printed
         with pytest.raises(RuntimeError, match="1 email address.*first, copy"):
-            MigrationExecutor(connection).migrate(leaves)
+            moment.forward()
         assert users.filter(email_key="twice@example.com").count() == 2  # untouched
 
         users.filter(pk=copy.pk).update(email="copy@example.com")
         users.filter(pk=copy.pk).update(email_key="copy@example.com")
-    finally:
-        MigrationExecutor(connection).migrate(leaves)
     with pytest.raises(IntegrityError), atomic():
         User.objects.filter(username="copy").update(email="TWICE@example.com")
 

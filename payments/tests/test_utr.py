@@ -4,13 +4,13 @@ import importlib
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
-from django.db.migrations.executor import MigrationExecutor
+from django.db import IntegrityError, transaction
 
 from payments.factories import PaymentFactory
 from payments.forms import PaymentProofForm, is_placeholder_utr, normalise_utr
 from payments.models import Payment
 from payments.tests.helpers import upload
+from portal.tests.migrations import migrated_back_to
 
 pytestmark = pytest.mark.django_db
 
@@ -179,11 +179,8 @@ BEFORE_CONSTRAINT = [
 def test_the_migrations_report_bad_utrs_and_stop_clearly_before_the_constraint(
     capsys,
 ):
-    executor = MigrationExecutor(connection)
-    leaves = executor.loader.graph.leaf_nodes()
-    executor.migrate(BEFORE_CONSTRAINT)
-    try:
-        apps = executor.loader.project_state(BEFORE_CONSTRAINT).apps
+    with migrated_back_to(BEFORE_CONSTRAINT) as moment:
+        apps = moment.apps
         # Rows made with the models of that moment: today's have later columns.
         historical = apps.get_model("payments", "Payment")
         users = apps.get_model("accounts", "User").objects
@@ -216,11 +213,9 @@ def test_the_migrations_report_bad_utrs_and_stop_clearly_before_the_constraint(
             f"{used.reference}"
         ) in printed
         with pytest.raises(RuntimeError, match=f"1 payment.*{copy.reference}"):
-            MigrationExecutor(connection).migrate(leaves)
+            moment.forward()
         assert historical.objects.get(pk=copy.pk).utr == DEVANAGARI  # untouched
 
         historical.objects.filter(pk=copy.pk).delete()
-    finally:
-        MigrationExecutor(connection).migrate(leaves)
     with pytest.raises(IntegrityError), transaction.atomic():
         Payment.objects.filter(pk=used.pk).update(utr=DEVANAGARI)
